@@ -1,0 +1,1 @@
+"""Temporal activities: thin classes with injected dependencies that call `pressrun.stages`."""

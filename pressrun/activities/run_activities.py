@@ -1,0 +1,173 @@
+"""The run workflow's activities: bookkeeping on the run row and one activity per stage batch.
+
+Each maps pressrun's errors onto Temporal's retry rules: transient AI failures retry (after
+the provider's Retry-After when it gave one); missing credits or rows never do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from pressrun.ai.base import AIProvider, AIRetryableError
+from pressrun.config import Settings
+from pressrun.contracts import (
+    FINISH_RUN,
+    PREPARE_RUN,
+    RECORD_STAGE,
+    SET_RUN_STATUS,
+    STAGE_ACTIVITIES,
+    BatchRequest,
+    BatchResult,
+    FinishRequest,
+    PrepareRequest,
+    RunPlan,
+    StageRecord,
+    StatusChange,
+)
+from pressrun.db import SessionFactory
+from pressrun.errors import InsufficientCreditsError, NotFoundError
+from pressrun.stages import (
+    clustering,
+    content,
+    ideas,
+    image_prompts,
+    images,
+    review,
+    runs,
+    tasks,
+)
+from pressrun.stages.common import StageDeps
+
+T = TypeVar("T")
+log = structlog.get_logger("pressrun.activities")
+
+StageFn = Callable[[StageDeps, BatchRequest], Awaitable[BatchResult]]
+
+
+@contextlib.asynccontextmanager
+async def _heartbeating() -> AsyncIterator[None]:
+    """Heartbeat while the batch works, so a dead worker is noticed and cancels reach us."""
+    timeout = activity.info().heartbeat_timeout
+    interval = max(timeout.total_seconds() / 3, 0.5) if timeout else 10.0
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _map_errors(err: Exception) -> Exception:
+    if isinstance(err, AIRetryableError):
+        delay = timedelta(seconds=err.retry_after) if err.retry_after else None
+        return ApplicationError(str(err), type="AIRetryable", next_retry_delay=delay)
+    if isinstance(err, InsufficientCreditsError):
+        return ApplicationError(str(err), type="InsufficientCredits", non_retryable=True)
+    if isinstance(err, NotFoundError):
+        return ApplicationError(str(err), type="NotFound", non_retryable=True)
+    return err
+
+
+class RunActivities:
+    def __init__(self, sessions: SessionFactory, provider: AIProvider, settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._deps = StageDeps(sessions=sessions, provider=provider, settings=settings)
+
+    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except Exception as err:
+            raise _map_errors(err) from err
+
+    async def _stage(self, fn: StageFn, req: BatchRequest) -> BatchResult:
+        bound = log.bind(run_id=req.run_id, site_id=req.site_id, stage=req.stage)
+        async with _heartbeating():
+            try:
+                result = await fn(self._deps, req)
+            except Exception as err:
+                bound.warning("batch failed", batch=req.batch_index, error=str(err))
+                raise _map_errors(err) from err
+        bound.info(
+            "batch done",
+            batch=req.batch_index,
+            processed=result.processed,
+            created=result.created,
+            credits=str(result.credits),
+            replayed=result.replayed,
+        )
+        return result
+
+    @activity.defn(name=PREPARE_RUN)
+    async def prepare_run(self, req: PrepareRequest) -> RunPlan:
+        return await self._db(runs.prepare_run, self._sessions, self._settings, req)
+
+    @activity.defn(name=RECORD_STAGE)
+    async def record_stage(self, rec: StageRecord) -> None:
+        await self._db(runs.record_stage, self._sessions, rec)
+
+    @activity.defn(name=SET_RUN_STATUS)
+    async def set_run_status(self, change: StatusChange) -> None:
+        await self._db(runs.set_status, self._sessions, change)
+
+    @activity.defn(name=FINISH_RUN)
+    async def finish_run(self, req: FinishRequest) -> None:
+        await self._db(runs.finish_run, self._sessions, req)
+
+    @activity.defn(name=STAGE_ACTIVITIES[1])
+    async def cluster_keywords(self, req: BatchRequest) -> BatchResult:
+        return await self._stage(clustering.run_batch, req)
+
+    @activity.defn(name=STAGE_ACTIVITIES[2])
+    async def generate_ideas(self, req: BatchRequest) -> BatchResult:
+        return await self._stage(ideas.run_batch, req)
+
+    @activity.defn(name=STAGE_ACTIVITIES[3])
+    async def create_tasks(self, req: BatchRequest) -> BatchResult:
+        return await self._stage(tasks.run_batch, req)
+
+    @activity.defn(name=STAGE_ACTIVITIES[4])
+    async def write_content(self, req: BatchRequest) -> BatchResult:
+        return await self._stage(content.run_batch, req)
+
+    @activity.defn(name=STAGE_ACTIVITIES[5])
+    async def create_image_prompts(self, req: BatchRequest) -> BatchResult:
+        return await self._stage(image_prompts.run_batch, req)
+
+    @activity.defn(name=STAGE_ACTIVITIES[6])
+    async def generate_images(self, req: BatchRequest) -> BatchResult:
+        return await self._stage(images.run_batch, req)
+
+    @activity.defn(name=STAGE_ACTIVITIES[7])
+    async def review_content(self, req: BatchRequest) -> BatchResult:
+        return await self._stage(review.run_batch, req)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [
+            self.prepare_run,
+            self.record_stage,
+            self.set_run_status,
+            self.finish_run,
+            self.cluster_keywords,
+            self.generate_ideas,
+            self.create_tasks,
+            self.write_content,
+            self.create_image_prompts,
+            self.generate_images,
+            self.review_content,
+        ]

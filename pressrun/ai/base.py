@@ -1,0 +1,125 @@
+"""The provider interface the stages call, its input and output shapes, and its two error kinds."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+
+class AIError(Exception):
+    """Base of every provider error."""
+
+
+class AIRetryableError(AIError):
+    """A transient failure (429, 5xx, timeout, connection): the batch is retried by Temporal."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AIItemError(AIError):
+    """A failure retrying cannot fix (other 4xx, output still invalid after repair): that item fails."""
+
+
+class KeywordInput(BaseModel):
+    id: int
+    text: str
+    volume: int = 0
+    difficulty: int = 0
+    intent: str = "informational"
+
+
+class ClusterDraft(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    description: str = ""
+    keyword_ids: list[int] = Field(min_length=1)
+
+
+class ClusterBrief(BaseModel):
+    """What idea generation knows about a cluster."""
+
+    id: int
+    name: str
+    description: str = ""
+    keywords: list[str]
+
+
+class IdeaDraft(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    brief: str = ""
+    outline: list[str] = Field(default_factory=list)
+    target_keyword: str = ""
+
+
+class ArticleBrief(BaseModel):
+    """What content generation knows about a writing task."""
+
+    task_id: int
+    title: str
+    brief: str = ""
+    outline: list[str] = Field(default_factory=list)
+    target_keyword: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    target_words: int = 1200
+
+
+class ArticleDraft(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    # Markdown with `##` (H2) and `###` (H3) sections.
+    body: str = Field(min_length=1)
+    meta_description: str = Field(max_length=400)
+    slug: str = Field(min_length=1, max_length=300, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class ImagePromptDraft(BaseModel):
+    kind: Literal["featured", "in_article"]
+    prompt: str = Field(min_length=1)
+    alt_text: str = Field(min_length=1, max_length=400)
+
+
+class GeneratedImage(BaseModel):
+    data: bytes
+    mime_type: str = "image/png"
+    width: int
+    height: int
+
+
+class AIProvider(Protocol):
+    """One call per item (or per batch, for clustering); a model name chosen by the caller."""
+
+    @property
+    def name(self) -> str:
+        """Shown on what the provider made, e.g. `offline` or `openai:gpt-4.1-mini`."""
+        ...
+
+    async def cluster_keywords(
+        self, keywords: list[KeywordInput], *, model: str
+    ) -> list[ClusterDraft]:
+        """Group keywords by topic; every input keyword ID appears in exactly one cluster."""
+        ...
+
+    async def generate_ideas(
+        self, cluster: ClusterBrief, *, count: int, model: str
+    ) -> list[IdeaDraft]:
+        """Up to `count` article ideas for one cluster."""
+        ...
+
+    async def write_article(self, brief: ArticleBrief, *, model: str) -> ArticleDraft:
+        """A structured draft for one writing task."""
+        ...
+
+    async def image_prompts(
+        self, article: ArticleDraft, *, in_article: int, model: str
+    ) -> list[ImagePromptDraft]:
+        """One featured prompt, then `in_article` in-article prompts, each with alt text."""
+        ...
+
+    async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:
+        """One image for a prompt, as PNG (or the provider's format) bytes."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...

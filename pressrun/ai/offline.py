@@ -1,0 +1,589 @@
+"""A provider needing no model or network, so pipelines run end to end offline: demos and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import colorsys
+import functools
+import hashlib
+import heapq
+import io
+import itertools
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw, ImageFont
+
+from pressrun.ai.base import (
+    AIItemError,
+    ArticleBrief,
+    ArticleDraft,
+    ClusterBrief,
+    ClusterDraft,
+    GeneratedImage,
+    IdeaDraft,
+    ImagePromptDraft,
+    KeywordInput,
+)
+from pressrun.ai.offline_text import (
+    ANGLES,
+    BODY_SENTENCES,
+    CLOSING_SENTENCES,
+    DEFAULT_OUTLINE,
+    IMAGE_STYLES,
+    INTRO_SENTENCES,
+    META_TEMPLATES,
+    STOPWORDS,
+    SUB_SENTENCES,
+    SUBHEADINGS,
+    HashPicker,
+    SentenceDeck,
+    build_paragraph,
+    content_stems,
+    count_words,
+    fill,
+    heading_phrase,
+    is_question,
+    join_phrases,
+    sentence_case,
+    shorten,
+    slugify,
+    stem,
+    subject,
+    title_case,
+    unique_texts,
+    words,
+)
+
+OFFLINE_NOTE = "> Draft generated offline by pressrun (no AI model was called)."
+
+# Similarity = this share of word-level cosine + the rest of character-3-gram cosine.
+_WORD_SHARE = 0.65
+# Average-linkage merging stops once the closest pair of clusters is less similar than this.
+_MERGE_THRESHOLD = 0.15
+# Pairs less similar than this count as unrelated; it keeps the similarity graph sparse.
+_LINK_FLOOR = 0.05
+
+_SIZE_RE = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
+_MIN_SIDE, _MAX_SIDE = 16, 4096
+_ALT_TEXT_LIMIT = 125
+
+
+class OfflineProvider:
+    """Deterministic local stand-in for a model: lexical clustering, template prose, title cards.
+
+    Every method ignores `model`; the same input always gives the same output.
+    """
+
+    @property
+    def name(self) -> str:
+        return "offline"
+
+    async def cluster_keywords(
+        self, keywords: list[KeywordInput], *, model: str
+    ) -> list[ClusterDraft]:
+        return cluster_keywords(keywords)
+
+    async def generate_ideas(
+        self, cluster: ClusterBrief, *, count: int, model: str
+    ) -> list[IdeaDraft]:
+        return generate_ideas(cluster, count)
+
+    async def write_article(self, brief: ArticleBrief, *, model: str) -> ArticleDraft:
+        return write_article(brief)
+
+    async def image_prompts(
+        self, article: ArticleDraft, *, in_article: int, model: str
+    ) -> list[ImagePromptDraft]:
+        return image_prompts(article, in_article)
+
+    async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:
+        width, height = parse_size(size)
+        data = await asyncio.to_thread(render_title_card, prompt, width, height)
+        return GeneratedImage(data=data, mime_type="image/png", width=width, height=height)
+
+    async def aclose(self) -> None:
+        return None
+
+
+# --- clustering ---------------------------------------------------------------------------
+
+
+def cluster_keywords(keywords: Sequence[KeywordInput]) -> list[ClusterDraft]:
+    """Group keywords by lexical similarity; each distinct keyword ID lands in exactly one group."""
+    unique = list({kw.id: kw for kw in reversed(keywords)}.values())[::-1]
+    if not unique:
+        return []
+    stems = [content_stems(kw.text) for kw in unique]
+    grams = [_char_grams(s) for s in stems]
+    similarity = _combine(_cosine_pairs(_tfidf(stems)), _cosine_pairs(_tfidf(grams)))
+    groups = _average_linkage(len(unique), similarity, _MERGE_THRESHOLD)
+    groups.sort(key=lambda g: (-sum(unique[i].volume for i in g), min(unique[i].id for i in g)))
+
+    drafts: list[ClusterDraft] = []
+    used_names: set[str] = set()
+    for group in groups:
+        ranked = sorted(group, key=lambda i: (-unique[i].volume, len(unique[i].text), unique[i].id))
+        members = [unique[i] for i in ranked]
+        name = _cluster_name(members, [stems[i] for i in ranked])
+        drafts.append(
+            ClusterDraft(
+                name=_unique_name(name, members[0], used_names),
+                description=_cluster_description(members),
+                keyword_ids=[kw.id for kw in members],
+            )
+        )
+    return drafts
+
+
+def _char_grams(stems: Iterable[str]) -> list[str]:
+    """3-grams of each stem, marked at the start; one-letter stems still get one gram."""
+    grams: list[str] = []
+    for s in stems:
+        padded = f"#{s}" if len(s) > 1 else f"#{s}#"
+        grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def _tfidf(docs: Sequence[Sequence[str]]) -> list[dict[str, float]]:
+    """Unit-length TF-IDF vectors, with IDF smoothed so terms shared by every doc still count."""
+    df = Counter(term for doc in docs for term in set(doc))
+    n = len(docs)
+    vectors: list[dict[str, float]] = []
+    for doc in docs:
+        weights = {t: c * (math.log((1 + n) / (1 + df[t])) + 1) for t, c in Counter(doc).items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        vectors.append({t: w / norm for t, w in weights.items()})
+    return vectors
+
+
+def _cosine_pairs(vectors: Sequence[dict[str, float]]) -> dict[tuple[int, int], float]:
+    """Cosine of every pair sharing a term, found through an inverted index (pairs with none: 0)."""
+    postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, vector in enumerate(vectors):
+        for term, weight in vector.items():
+            postings[term].append((i, weight))
+    scores: dict[tuple[int, int], float] = {}
+    for posting in postings.values():
+        for (i, wi), (j, wj) in itertools.combinations(posting, 2):
+            scores[i, j] = scores.get((i, j), 0.0) + wi * wj
+    return scores
+
+
+def _combine(
+    word_sims: dict[tuple[int, int], float], gram_sims: dict[tuple[int, int], float]
+) -> dict[tuple[int, int], float]:
+    """Blend the two similarities, dropping pairs under the floor. Sharing a word means sharing
+    its 3-grams, so every pair in `word_sims` is also in `gram_sims`."""
+    combined: dict[tuple[int, int], float] = {}
+    for pair, gram_sim in gram_sims.items():
+        s = _WORD_SHARE * word_sims.get(pair, 0.0) + (1 - _WORD_SHARE) * gram_sim
+        if s >= _LINK_FLOOR:
+            combined[pair] = s
+    return combined
+
+
+def _average_linkage(
+    n: int, similarity: dict[tuple[int, int], float], threshold: float
+) -> list[list[int]]:
+    """Agglomerative clustering with average linkage over a sparse similarity graph, merging while
+    the closest pair reaches `threshold`. Heap entries made stale by a merge are skipped."""
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    links: dict[int, dict[int, float]] = {i: {} for i in range(n)}
+    heap: list[tuple[float, int, int]] = []
+    for (i, j), s in similarity.items():
+        links[i][j] = links[j][i] = s
+        heap.append((-s, i, j))
+    heapq.heapify(heap)
+    next_id = n
+    while heap:
+        neg_sim, a, b = heapq.heappop(heap)
+        if -neg_sim < threshold:
+            break
+        if a not in members or b not in members or links[a].get(b) != -neg_sim:
+            continue
+        size_a, size_b = len(members[a]), len(members[b])
+        merged: dict[int, float] = {}
+        for other in (links[a].keys() | links[b].keys()) - {a, b}:
+            total = size_a * links[a].get(other, 0.0) + size_b * links[b].get(other, 0.0)
+            merged[other] = total / (size_a + size_b)
+        for gone in (a, b):
+            for other in links.pop(gone):
+                if other in links:
+                    links[other].pop(gone, None)
+        new = next_id
+        next_id += 1
+        members[new] = members.pop(a) + members.pop(b)
+        links[new] = merged
+        for other, s in merged.items():
+            links[other][new] = s
+            heapq.heappush(heap, (-s, other, new))
+    return [sorted(group) for group in members.values()]
+
+
+def _cluster_name(ranked: Sequence[KeywordInput], stems: Sequence[list[str]]) -> str:
+    """The head terms: the two terms most of the cluster shares, as they read in the top keyword
+    holding both (e.g. "Indoor Plants"); else the top keyword itself."""
+    counts = Counter(s for doc in stems for s in set(doc))
+    quorum = max(2, math.ceil(len(ranked) / 4))
+    order = {s: i for i, s in enumerate(stems[0])}
+    common = sorted(
+        (s for s, c in counts.items() if c >= quorum),
+        key=lambda s: (-counts[s], order.get(s, len(order)), s),
+    )[:2]
+    if len(common) == 2:
+        for kw, doc in zip(ranked, stems, strict=True):
+            if set(common) <= set(doc):
+                tokens = words(kw.text)
+                hits = [i for i, t in enumerate(tokens) if t not in STOPWORDS and stem(t) in common]
+                if hits[-1] - hits[0] < 4:
+                    return title_case(" ".join(tokens[hits[0] : hits[-1] + 1]))
+                break
+    return title_case(" ".join(words(ranked[0].text))) or f"Keyword {ranked[0].id}"
+
+
+def _unique_name(name: str, top: KeywordInput, used: set[str]) -> str:
+    candidates = [name, title_case(" ".join(words(top.text)))]
+    chosen = next((c for c in candidates if c and c.lower() not in used), None)
+    if chosen is None:
+        numbered = (f"{name} ({n})" for n in itertools.count(2))
+        chosen = next(c for c in numbered if c.lower() not in used)
+    used.add(chosen.lower())
+    return chosen[:300]
+
+
+def _cluster_description(ranked: Sequence[KeywordInput]) -> str:
+    shown = ", ".join(f'"{kw.text}"' for kw in ranked[:8])
+    more = f" and {len(ranked) - 8} more" if len(ranked) > 8 else ""
+    volume = sum(kw.volume for kw in ranked)
+    intent = Counter(kw.intent for kw in ranked).most_common(1)[0][0]
+    noun = "keyword" if len(ranked) == 1 else "keywords"
+    return (
+        f"{len(ranked)} {noun} ({volume:,} monthly searches, mostly {intent}): {shown}{more}. "
+        "Grouped offline by lexical similarity by pressrun's offline provider (no AI model called)."
+    )
+
+
+# --- ideas --------------------------------------------------------------------------------
+
+
+def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
+    """Up to `count` ideas, each a distinct (angle, target keyword) pair from the cluster."""
+    keywords = unique_texts(cluster.keywords) or unique_texts([cluster.name]) or ["this topic"]
+    ideas: list[IdeaDraft] = []
+    seen: set[str] = set()
+    # Round r pairs angle a with keyword (a + r) % K, so no pair repeats within K rounds.
+    for i in range(min(max(count, 0), len(ANGLES) * len(keywords))):
+        rounds, a = divmod(i, len(ANGLES))
+        angle, keyword = ANGLES[a], keywords[(a + rounds) % len(keywords)]
+        picker = HashPicker("idea", cluster.id, cluster.name, keyword, angle.key)
+        slots = {"kw": subject(keyword), "n": str(5 + picker.below(6))}
+        title = shorten(fill(picker.choice(angle.titles), **slots), 300)
+        if title.lower() in seen:
+            continue
+        seen.add(title.lower())
+        related = [k for k in keywords if k != keyword][:4]
+        also = f" Also cover: {join_phrases(related)}." if related else ""
+        ideas.append(
+            IdeaDraft(
+                title=title,
+                brief=f"{fill(angle.brief, **slots)} Target keyword: {keyword}.{also}",
+                outline=[sentence_case(fill(h, **slots)) for h in angle.outline],
+                target_keyword=keyword,
+            )
+        )
+    return ideas
+
+
+# --- articles -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Slot:
+    """A paragraph yet to be written: its share of the word budget and where its sentences come
+    from."""
+
+    weight: float
+    deck: SentenceDeck[str]
+    opener: SentenceDeck[str] | None = None
+    slots: dict[str, str] = field(default_factory=dict)
+
+
+def write_article(brief: ArticleBrief) -> ArticleDraft:
+    """Template prose sized to `brief.target_words`, under the brief's outline when it has one."""
+    queries = unique_texts([brief.target_keyword, *brief.keywords])
+    query = queries[0] if queries else brief.title.strip() or f"article {brief.task_id}"
+    topic = subject(query)
+    phrases = unique_texts(subject(q) for q in queries) or [topic]
+    title = shorten(brief.title.strip() or title_case(topic), 300)
+    picker = HashPicker("article", brief.task_id, title, query, brief.target_words)
+    headings = _section_headings(brief.outline, topic, phrases, brief.target_words)
+    slots = {"topic": topic, "query": query}
+    return ArticleDraft(
+        title=title,
+        body=_article_body(headings, phrases, slots, brief.target_words, picker),
+        meta_description=_meta_description(query, headings, picker),
+        slug=slugify(title) or slugify(query) or f"article-{brief.task_id}",
+    )
+
+
+def _section_headings(
+    outline: Sequence[str], topic: str, phrases: Sequence[str], target_words: int
+) -> list[str]:
+    """The outline's H2s (as many as the length allows), or a default outline sized to it."""
+    limit = max(1, target_words // 100)
+    given = unique_texts(h.strip().lstrip("#") for h in outline)
+    if given:
+        return given[:limit]
+    count = min(limit, max(2, min(len(DEFAULT_OUTLINE), round(target_words / 300))))
+    picker = HashPicker("outline", topic)
+    rest = sorted(picker.shuffled(range(1, len(DEFAULT_OUTLINE)))[: count - 1])
+    secondary = phrases[1] if len(phrases) > 1 else topic
+    return [sentence_case(fill(DEFAULT_OUTLINE[i], topic=topic, kw=secondary)) for i in [0, *rest]]
+
+
+def _article_body(
+    headings: Sequence[str],
+    phrases: Sequence[str],
+    slots: dict[str, str],
+    target_words: int,
+    picker: HashPicker,
+) -> str:
+    rotation = itertools.cycle(phrases)
+    next_keyword: Callable[[], str] = functools.partial(next, rotation)
+    body_deck = SentenceDeck(BODY_SENTENCES, picker)
+    sub_deck = SentenceDeck(SUB_SENTENCES, picker)
+    subheading_deck = SentenceDeck(SUBHEADINGS, picker)
+    subs_each = min(3, max(1, round(target_words / len(headings) / 150)))
+
+    blocks: list[str | _Slot] = [
+        OFFLINE_NOTE,
+        _Slot(1.0, SentenceDeck(INTRO_SENTENCES, picker), slots=slots),
+    ]
+    for heading in headings:
+        about = (
+            f"this part of {slots['topic']}" if is_question(heading) else heading_phrase(heading)
+        )
+        blocks += [f"## {heading}", _Slot(0.8, body_deck, slots={**slots, "heading": about})]
+        for _ in range(subs_each):
+            sub_heading, sub_phrase = subheading_deck.deal()
+            keyword = next_keyword()
+            sub_slots = {**slots, "heading": about, "sub": fill(sub_phrase, kw=keyword)}
+            blocks += [
+                f"### {fill(sub_heading, kw=keyword)}",
+                _Slot(1.2, body_deck, opener=sub_deck, slots=sub_slots),
+            ]
+    blocks.append(_Slot(0.7, SentenceDeck(CLOSING_SENTENCES, picker), slots=slots))
+    return "\n\n".join(_fill_blocks(blocks, target_words, picker, next_keyword)) + "\n"
+
+
+def _fill_blocks(
+    blocks: Sequence[str | _Slot],
+    target_words: int,
+    picker: HashPicker,
+    next_keyword: Callable[[], str],
+) -> list[str]:
+    """Write each slot's paragraphs, re-spreading whatever budget is left over the slots still to
+    come so that rounding drift does not accumulate."""
+    remaining = target_words - sum(count_words(b) for b in blocks if isinstance(b, str))
+    weight_left = sum(b.weight for b in blocks if isinstance(b, _Slot))
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            out.append(block)
+            continue
+        budget = max(8, round(remaining * block.weight / weight_left))
+        parts = max(1, math.ceil(budget / 110))
+        for part in range(parts):
+            opener = block.opener if part == 0 else None
+            paragraph = build_paragraph(
+                budget // parts, block.deck, picker, next_keyword, opener=opener, **block.slots
+            )
+            out.append(paragraph)
+            remaining -= count_words(paragraph)
+        weight_left -= block.weight
+    return out
+
+
+def _meta_description(query: str, headings: Sequence[str], picker: HashPicker) -> str:
+    """At most 160 characters, opening with the target keyword as typed."""
+    template, short = picker.choice(META_TEMPLATES)
+    points = [heading_phrase(h) for h in headings if not is_question(h)]
+    for n in (3, 2, 1):
+        text = sentence_case(fill(template, query=query, points=join_phrases(points[:n])))
+        if points[:n] and len(text) <= 160:
+            return text
+    text = sentence_case(fill(short, query=query))
+    return text if len(text) <= 160 else shorten(query, 160, suffix="")
+
+
+# --- image prompts ------------------------------------------------------------------------
+
+
+def image_prompts(article: ArticleDraft, in_article: int) -> list[ImagePromptDraft]:
+    """A featured prompt for the whole article, then one per H2 (then H3) section, in order."""
+    picker = HashPicker("images", article.slug, article.title)
+    title = article.title.strip()
+    h2s = unique_texts(re.findall(r"^## +(.+?)\s*$", article.body, flags=re.MULTILINE))
+    h3s = unique_texts(re.findall(r"^### +(.+?)\s*$", article.body, flags=re.MULTILINE))
+    sections = h2s + [h for h in h3s if h not in h2s] or [title]
+
+    style, label = picker.choice(IMAGE_STYLES)
+    prompts = [
+        ImagePromptDraft(
+            kind="featured",
+            prompt=(
+                f'Featured image for an article titled "{title}": an inviting, uncluttered scene '
+                f"that sums up the subject at a glance. Style: {style}. Wide composition with "
+                "room for a headline; no text, logos or watermarks."
+            ),
+            alt_text=_alt_text(f"{label} for the article", title),
+        )
+    ]
+    for i in range(max(in_article, 0)):
+        section = sections[i % len(sections)]
+        style, label = picker.choice(IMAGE_STYLES)
+        phrase = heading_phrase(section) or title.lower()
+        prompts.append(
+            ImagePromptDraft(
+                kind="in_article",
+                prompt=(
+                    f'In-article image for the section "{section}" of an article titled '
+                    f'"{title}": a clear, concrete scene showing {phrase}. Style: {style}. '
+                    "No text, logos or watermarks."
+                ),
+                alt_text=_alt_text(f"{label} showing {phrase}, from the article", title),
+            )
+        )
+    return prompts
+
+
+def _alt_text(description: str, title: str) -> str:
+    """`description "title"`, with the title (then the description) shortened to fit."""
+    room = _ALT_TEXT_LIMIT - len(description) - 3
+    if room >= 12:
+        return f'{description} "{shorten(title, room)}"'
+    return shorten(description.removesuffix(", from the article"), _ALT_TEXT_LIMIT, suffix="")
+
+
+# --- title-card images --------------------------------------------------------------------
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """`"WIDTHxHEIGHT"` as two ints; anything malformed or out of range is an item error."""
+    match = _SIZE_RE.match(size)
+    if not match:
+        raise AIItemError(f"image size must look like 1024x1024, got {size!r}")
+    width, height = int(match[1]), int(match[2])
+    if not (_MIN_SIDE <= width <= _MAX_SIDE and _MIN_SIDE <= height <= _MAX_SIDE):
+        raise AIItemError(f"image sides must be {_MIN_SIDE}..{_MAX_SIDE} pixels, got {size!r}")
+    return width, height
+
+
+def render_title_card(prompt: str, width: int, height: int) -> bytes:
+    """A PNG with a gradient picked by hashing the prompt, the prompt wrapped on it, and a label
+    saying it was made offline."""
+    digest = hashlib.sha256(prompt.encode()).digest()
+    top, bottom = _palette(digest)
+    mask = Image.linear_gradient("L").resize((width, height))
+    image = Image.composite(
+        Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), mask
+    )
+    draw = ImageDraw.Draw(image, "RGBA")
+    _draw_circles(draw, digest, width, height)
+    label_height = _draw_label(draw, width, height)
+    _draw_text(draw, prompt, width, height - label_height)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _palette(digest: bytes) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """Two related colours, both dark enough for white text."""
+    hue, shift, saturation = digest[0] / 255, 0.06 + digest[1] / 255 * 0.18, 0.45 + digest[2] / 850
+    light = colorsys.hsv_to_rgb(hue, saturation, 0.5 + digest[3] / 1700)
+    dark = colorsys.hsv_to_rgb((hue + shift) % 1.0, saturation, 0.2 + digest[4] / 2100)
+    return _rgb(light), _rgb(dark)
+
+
+def _rgb(color: tuple[float, float, float]) -> tuple[int, int, int]:
+    return round(color[0] * 255), round(color[1] * 255), round(color[2] * 255)
+
+
+def _draw_circles(draw: ImageDraw.ImageDraw, digest: bytes, width: int, height: int) -> None:
+    side = min(width, height)
+    for k in range(3):
+        cx, cy = digest[5 + k] / 255 * width, digest[8 + k] / 255 * height
+        radius = side * (0.15 + digest[11 + k] / 255 * 0.45)
+        box = (cx - radius, cy - radius, cx + radius, cy + radius)
+        draw.ellipse(box, fill=(255, 255, 255, 14 + digest[14 + k] % 16))
+
+
+_Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _draw_label(draw: ImageDraw.ImageDraw, width: int, height: int) -> int:
+    """Draw the "offline" pill in the bottom-right corner; return the height it reserves."""
+    size = max(8, min(width, height) // 36)
+    font = ImageFont.load_default(size=size)
+    text = "pressrun offline"
+    pad = max(2, size // 3)
+    text_width = draw.textlength(text, font=font)
+    right, bottom = width - pad * 2, height - pad * 2
+    left, top = right - text_width - pad * 2, bottom - size - pad * 2
+    draw.rounded_rectangle((left, top, right, bottom), radius=pad * 2, fill=(0, 0, 0, 110))
+    draw.text((left + pad, top + pad), text, font=font, fill=(255, 255, 255, 230))
+    return height - round(top) + pad
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, prompt: str, width: int, height: int) -> None:
+    """The prompt, wrapped and shrunk to fit the area above the label, cut with "..." if needed."""
+    text = shorten(prompt, 400)
+    margin = max(4, round(min(width, height) * 0.08))
+    box_width, box_height = width - 2 * margin, max(1, height - margin)
+    size, min_size = max(8, min(width, height) // 12), max(6, min(width, height) // 40)
+    while True:
+        font: _Font = ImageFont.load_default(size=size)
+        line_height = round(size * 1.3)
+        lines = _wrap(draw, text, font, box_width)
+        if len(lines) * line_height <= box_height or size <= min_size:
+            break
+        size = max(min_size, int(size * 0.85))
+    max_lines = max(1, box_height // line_height)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = _fit(draw, lines[-1], font, box_width, suffix=" ...")
+    y = margin + max(0, (box_height - len(lines) * line_height) // 2)
+    shadow = max(1, size // 16)
+    for line in lines:
+        draw.text((margin + shadow, y + shadow), line, font=font, fill=(0, 0, 0, 90))
+        draw.text((margin, y), line, font=font, fill=(255, 255, 255, 245))
+        y += line_height
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: _Font, max_width: int) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if draw.textlength(candidate, font=font) <= max_width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = _fit(draw, word, font, max_width)
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _fit(
+    draw: ImageDraw.ImageDraw, text: str, font: _Font, max_width: int, suffix: str = ""
+) -> str:
+    """`text` cut from the right until it, plus `suffix`, fits in `max_width` pixels."""
+    while len(text) > 1 and draw.textlength(text + suffix, font=font) > max_width:
+        text = text[:-1]
+    return text.rstrip() + suffix

@@ -1,0 +1,215 @@
+"""What the OpenAI-compatible provider asks for: each text task's instructions, input, JSON schema.
+
+The system prompt carries the instructions; the user message is the task's input as one JSON
+object, so any model (and the test server) can read it without parsing prose.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from pressrun.ai.base import ArticleBrief, ArticleDraft, ClusterBrief, KeywordInput
+
+CLUSTERS = "clusters"
+IDEAS = "ideas"
+ARTICLE = "article"
+IMAGE_PROMPTS = "image_prompts"
+
+# Enough of the body for the model to see what the sections are about, not the whole article.
+_IMAGE_EXCERPT_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class TextTask:
+    """One structured-output request: `schema_name` names the json_schema response format."""
+
+    schema_name: str
+    schema: dict[str, object]
+    system: str
+    user: str
+
+
+def _string() -> dict[str, object]:
+    return {"type": "string"}
+
+
+def _array(items: dict[str, object]) -> dict[str, object]:
+    return {"type": "array", "items": items}
+
+
+def _object(properties: dict[str, dict[str, object]]) -> dict[str, object]:
+    # Strict structured outputs require every property listed and no extra ones.
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+CLUSTERS_SCHEMA = _object(
+    {
+        "clusters": _array(
+            _object(
+                {
+                    "name": _string(),
+                    "description": _string(),
+                    "keyword_ids": _array({"type": "integer"}),
+                }
+            )
+        )
+    }
+)
+
+IDEAS_SCHEMA = _object(
+    {
+        "ideas": _array(
+            _object(
+                {
+                    "title": _string(),
+                    "brief": _string(),
+                    "outline": _array(_string()),
+                    "target_keyword": _string(),
+                }
+            )
+        )
+    }
+)
+
+ARTICLE_SCHEMA = _object(
+    {
+        "title": _string(),
+        "body": _string(),
+        "meta_description": _string(),
+        "slug": _string(),
+    }
+)
+
+IMAGE_PROMPTS_SCHEMA = _object(
+    {
+        "prompts": _array(
+            _object(
+                {
+                    "kind": {"type": "string", "enum": ["featured", "in_article"]},
+                    "prompt": _string(),
+                    "alt_text": _string(),
+                }
+            )
+        )
+    }
+)
+
+CLUSTERS_SYSTEM = """\
+You group SEO keywords into topic clusters for a website's content plan.
+A cluster is a set of keywords that one small group of articles can serve: same subject, \
+compatible search intent.
+Rules:
+- Put every keyword ID from the input into exactly one cluster. Never drop, repeat or invent IDs.
+- Prefer 3 to 12 keywords per cluster; a keyword that fits nowhere gets its own cluster.
+- name: 2 to 6 words naming the topic. description: one sentence on what the cluster covers.
+Reply with JSON only: {"clusters": [{"name": str, "description": str, "keyword_ids": [int]}]}"""
+
+IDEAS_SYSTEM = """\
+You plan articles for a website from one keyword cluster.
+Propose at most `count` distinct article ideas that together cover the cluster without overlapping.
+For each idea:
+- title: specific and useful to the reader, ideally under 70 characters.
+- brief: 1 to 3 sentences on the angle, the reader, and what they will get.
+- outline: 4 to 8 section headings, in order.
+- target_keyword: the one keyword from the cluster the article should rank for.
+Reply with JSON only: {"ideas": [{"title": str, "brief": str, "outline": [str], \
+"target_keyword": str}]}"""
+
+ARTICLE_SYSTEM = """\
+You write accurate, concrete, useful articles for a website.
+Write the article described by the input, in Markdown:
+- Open with a short introduction paragraph with no heading.
+- Sections are `##` headings, with `###` subsections where they help. No `#` heading: the \
+title is separate.
+- Follow the outline when one is given. Use the target keyword naturally in the introduction \
+and in at least one heading; use the other keywords where they fit.
+- Aim for about `target_words` words. No filler, no placeholders, no unsupported claims.
+meta_description: one sentence of 120 to 155 characters.
+slug: the title's main words, lowercase, joined by hyphens.
+Reply with JSON only: {"title": str, "body": str, "meta_description": str, "slug": str}"""
+
+IMAGE_PROMPTS_SYSTEM = """\
+You art-direct the images of a blog article.
+Write exactly one prompt of kind "featured" (the header image, summing up the article), then \
+exactly `in_article` prompts of kind "in_article", each illustrating a different section from \
+`headings`.
+- prompt: 1 to 3 sentences for a text-to-image model: subject, setting, composition, style, \
+lighting. No text, letters, logos or watermarks in the image; no real person's likeness.
+- alt_text: a plain description of what the image shows, under 125 characters.
+Reply with JSON only: {"prompts": [{"kind": "featured" | "in_article", "prompt": str, \
+"alt_text": str}]}"""
+
+REPAIR_TEMPLATE = """\
+Your previous reply was not valid: {error}
+Reply again with only the corrected JSON object, matching the required schema. \
+Keep whatever was already correct."""
+
+_HEADING = re.compile(r"^#{2,3}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def _user(payload: dict[str, object]) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def cluster_task(keywords: list[KeywordInput]) -> TextTask:
+    payload: dict[str, object] = {
+        "keywords": [
+            {
+                "id": k.id,
+                "text": k.text,
+                "volume": k.volume,
+                "difficulty": k.difficulty,
+                "intent": k.intent,
+            }
+            for k in keywords
+        ]
+    }
+    return TextTask(CLUSTERS, CLUSTERS_SCHEMA, CLUSTERS_SYSTEM, _user(payload))
+
+
+def ideas_task(cluster: ClusterBrief, count: int) -> TextTask:
+    payload: dict[str, object] = {
+        "count": count,
+        "cluster": {
+            "name": cluster.name,
+            "description": cluster.description,
+            "keywords": cluster.keywords,
+        },
+    }
+    return TextTask(IDEAS, IDEAS_SCHEMA, IDEAS_SYSTEM, _user(payload))
+
+
+def article_task(brief: ArticleBrief) -> TextTask:
+    payload: dict[str, object] = {
+        "title": brief.title,
+        "brief": brief.brief,
+        "outline": brief.outline,
+        "target_keyword": brief.target_keyword,
+        "keywords": brief.keywords,
+        "target_words": brief.target_words,
+    }
+    return TextTask(ARTICLE, ARTICLE_SCHEMA, ARTICLE_SYSTEM, _user(payload))
+
+
+def image_prompts_task(article: ArticleDraft, in_article: int) -> TextTask:
+    payload: dict[str, object] = {
+        "in_article": in_article,
+        "article": {
+            "title": article.title,
+            "meta_description": article.meta_description,
+            "headings": _HEADING.findall(article.body),
+            "excerpt": article.body[:_IMAGE_EXCERPT_CHARS],
+        },
+    }
+    return TextTask(IMAGE_PROMPTS, IMAGE_PROMPTS_SCHEMA, IMAGE_PROMPTS_SYSTEM, _user(payload))
+
+
+def repair_prompt(error: str) -> str:
+    return REPAIR_TEMPLATE.format(error=error)

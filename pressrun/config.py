@@ -1,0 +1,99 @@
+"""The one settings object: every knob pressrun reads, from PRESSRUN_* environment variables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AI_STAGES = (1, 2, 4, 5, 6)
+
+
+class ModelPair(BaseModel):
+    """The model a stage uses live, and the cheaper one it uses with `stage_N_use_testing`."""
+
+    live: str
+    testing: str
+
+
+class CreditPrices(BaseModel):
+    """Credits charged per unit of work, in the spec's units."""
+
+    cluster_batch: Decimal = Decimal("15")
+    idea: Decimal = Decimal("2")
+    per_100_words: Decimal = Decimal("1")
+    image_prompt: Decimal = Decimal("0.2")
+    image: Decimal = Decimal("3")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PRESSRUN_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
+
+    data_dir: Path = Path(".pressrun")
+    database_url: str = ""
+    media_root: Path | None = None
+
+    temporal_address: str = Field(
+        "localhost:7233", validation_alias=AliasChoices("TEMPORAL_ADDRESS", "PRESSRUN_TEMPORAL_ADDRESS")
+    )
+    temporal_namespace: str = Field(
+        "default",
+        validation_alias=AliasChoices("TEMPORAL_NAMESPACE", "PRESSRUN_TEMPORAL_NAMESPACE"),
+    )
+    temporal_ui_port: int = 8233
+    temporal_port: int = 7233
+    task_queue: str = "pressrun-runs"
+
+    ai_provider: Literal["auto", "offline", "openai"] = "auto"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_timeout_seconds: float = 120.0
+    text_models: ModelPair = ModelPair(live="gpt-4.1-mini", testing="gpt-4.1-nano")
+    stage_models: dict[int, ModelPair] = {}
+    image_model: ModelPair = ModelPair(live="gpt-image-1", testing="gpt-image-1-mini")
+    image_size: str = "1024x1024"
+
+    prices: CreditPrices = CreditPrices()
+    credit_buffer: Decimal = Decimal("1.2")
+    # Projection used by the pre-run estimate for items that do not exist yet.
+    estimate_keywords_per_cluster: int = 5
+    ideas_per_cluster: int = 3
+    estimate_words_per_article: int = 1200
+    in_article_images: int = 2
+
+    activity_timeout_seconds: int = 600
+    activity_heartbeat_seconds: int = 60
+    activity_max_attempts: int = 8
+    batches_before_continue_as_new: int = 500
+
+    log_level: str = "INFO"
+    log_json: bool | None = None
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'pressrun.db'}"
+
+    def resolved_media_root(self) -> Path:
+        return self.media_root or self.data_dir / "media"
+
+    def use_openai(self) -> bool:
+        if self.ai_provider == "auto":
+            return self.openai_api_key is not None
+        return self.ai_provider == "openai"
+
+    def model_for(self, stage: int, *, testing: bool) -> str:
+        if stage == 6:
+            pair = self.stage_models.get(6, self.image_model)
+        else:
+            pair = self.stage_models.get(stage, self.text_models)
+        return pair.testing if testing else pair.live
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

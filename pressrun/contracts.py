@@ -1,0 +1,244 @@
+"""Messages between the API, workflows and activities: plain pydantic, safe in the workflow sandbox.
+
+Nothing here may import the ORM, the database, openai or structlog: workflow modules import
+this module inside Temporal's sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+STAGE_NAMES = {
+    1: "Keywords → Clusters",
+    2: "Clusters → Ideas",
+    3: "Ideas → Tasks",
+    4: "Tasks → Content",
+    5: "Content → Image Prompts",
+    6: "Image Prompts → Images",
+    7: "Review → Published",
+}
+AI_STAGES = frozenset({1, 2, 4, 5, 6})
+BATCHED_STAGES = (1, 2, 3, 4, 5, 6)
+
+# The spec's stage result field names: (input processed, items created).
+RESULT_FIELDS: dict[int, tuple[str, str]] = {
+    1: ("keywords_processed", "clusters_created"),
+    2: ("clusters_processed", "ideas_created"),
+    3: ("ideas_processed", "tasks_created"),
+    4: ("tasks_processed", "content_created"),
+    5: ("content_processed", "prompts_created"),
+    6: ("images_processed", "images_generated"),
+    7: ("content_processed", "ready_for_review"),
+}
+
+StageStatus = Literal["pending", "running", "completed", "skipped", "partial", "failed"]
+RunStatusName = Literal["running", "paused", "cancelled", "completed", "failed"]
+
+
+def run_workflow_id(site_id: int) -> str:
+    """The run's workflow ID: one per site, so Temporal itself refuses a second concurrent run."""
+    return f"automation-site-{site_id}"
+
+
+class StagePlan(BaseModel):
+    number: int
+    enabled: bool
+    batch_size: int = 1
+    per_run_limit: int = 0
+    use_testing: bool = False
+    budget_pct: int | None = None
+    estimate: Decimal = Decimal("0")
+
+
+class RunPlan(BaseModel):
+    """What a run will do, fixed when it starts (the config snapshot and the credit check)."""
+
+    stages: list[StagePlan]
+    within_stage_delay: int
+    between_stage_delay: int
+    estimate: Decimal
+    required: Decimal
+    balance: Decimal
+    initial_snapshot: dict[str, int]
+
+    def stage(self, number: int) -> StagePlan:
+        return next(s for s in self.stages if s.number == number)
+
+    def budget(self, number: int) -> Decimal | None:
+        pct = self.stage(number).budget_pct
+        if pct is None or number not in AI_STAGES:
+            return None
+        return (self.required * pct / 100).quantize(Decimal("0.01"))
+
+
+class RunOptions(BaseModel):
+    """Activity timing and history limits, chosen by the starter from settings."""
+
+    activity_timeout_seconds: int = 600
+    heartbeat_timeout_seconds: int = 60
+    max_attempts: int = 8
+    batches_before_continue_as_new: int = 500
+
+
+class StageProgress(BaseModel):
+    number: int
+    status: StageStatus = "pending"
+    processed: int = 0
+    created: int = 0
+    failed: int = 0
+    words: int = 0
+    approved: int = 0
+    batches_run: int = 0
+    # Every batch activity started, committed or not: the next batch's idempotency index.
+    batches_attempted: int = 0
+    credits_used: Decimal = Decimal("0")
+    started_at: datetime | None = None
+    elapsed_seconds: float = 0.0
+    reason: str | None = None
+
+    def result(self) -> dict[str, Any]:
+        """The spec's stage result JSON."""
+        processed_key, created_key = RESULT_FIELDS[self.number]
+        out: dict[str, Any] = {processed_key: self.processed, created_key: self.created}
+        if self.number == 4:
+            out["total_words"] = self.words
+        if self.number == 7:
+            out["approved"] = self.approved
+        out.update(
+            batches_run=self.batches_run,
+            credits_used=float(self.credits_used),
+            time_elapsed=round(self.elapsed_seconds),
+            items_failed=self.failed,
+            status=self.status,
+            skipped=self.status == "skipped",
+            partial=self.status == "partial",
+        )
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+class RunState(BaseModel):
+    """Everything a run carries across continue-as-new."""
+
+    plan: RunPlan | None = None
+    current_stage: int = 1
+    stages: dict[int, StageProgress] = Field(
+        default_factory=lambda: {n: StageProgress(number=n) for n in STAGE_NAMES}
+    )
+    paused: bool = False
+    cancel_requested: bool = False
+    total_credits: Decimal = Decimal("0")
+    stage_delay_pending: bool = False
+
+
+class RunInput(BaseModel):
+    run_id: str
+    site_id: int
+    account_id: int
+    trigger_type: Literal["manual", "scheduled"] = "manual"
+    options: RunOptions = Field(default_factory=RunOptions)
+    state: RunState | None = None
+
+
+class PrepareRequest(BaseModel):
+    run_id: str
+    site_id: int
+    account_id: int
+    workflow_id: str
+    trigger_type: str
+
+
+class BatchRequest(BaseModel):
+    run_id: str
+    site_id: int
+    account_id: int
+    stage: int
+    batch_index: int
+    limit: int
+    use_testing: bool = False
+    budget_remaining: Decimal | None = None
+
+
+class BatchResult(BaseModel):
+    processed: int = 0
+    created: int = 0
+    failed: int = 0
+    words: int = 0
+    approved: int = 0
+    credits: Decimal = Decimal("0")
+    remaining: int = 0
+    budget_reached: bool = False
+    replayed: bool = False
+
+
+class StageRecord(BaseModel):
+    run_id: str
+    progress: StageProgress
+    message: str
+
+
+class StatusChange(BaseModel):
+    run_id: str
+    status: RunStatusName
+    message: str
+
+
+class FinishRequest(BaseModel):
+    run_id: str
+    site_id: int
+    status: RunStatusName
+    error_message: str | None = None
+
+
+class RunOutcome(BaseModel):
+    """What the run workflow returns."""
+
+    run_id: str
+    status: RunStatusName
+    total_credits_used: Decimal
+    stage_results: dict[int, dict[str, Any]]
+    error_message: str | None = None
+
+
+class ControlReply(BaseModel):
+    """The verdict of a pause / resume / cancel update."""
+
+    run_id: str
+    status: RunStatusName
+    pause_requested: bool
+    cancel_requested: bool
+    message: str
+
+
+class LiveDetail(BaseModel):
+    """The workflow's own view of what it is doing, for operators and `current_processing`."""
+
+    run_id: str
+    status: RunStatusName
+    current_stage: int
+    batch_index: int
+    batch_in_flight: bool
+    stage: StageProgress
+    pause_requested: bool
+    cancel_requested: bool
+
+
+# Activity names: workflows call activities by name, so they never import activity code.
+PREPARE_RUN = "prepare_run"
+RECORD_STAGE = "record_stage"
+SET_RUN_STATUS = "set_run_status"
+FINISH_RUN = "finish_run"
+STAGE_ACTIVITIES = {
+    1: "cluster_keywords",
+    2: "generate_ideas",
+    3: "create_tasks",
+    4: "write_content",
+    5: "create_image_prompts",
+    6: "generate_images",
+    7: "review_content",
+}

@@ -1,0 +1,33 @@
+"""The database tables. Import this package to register every table on SQLModel.metadata."""
+
+from pressrun.models.automation import (
+    AutomationConfig,
+    AutomationLog,
+    AutomationRun,
+    DefaultAutomationConfig,
+    RunBatch,
+)
+from pressrun.models.content import Cluster, Content, Idea, Image, ImagePrompt, Keyword, Task
+from pressrun.models.credits import CreditLedger
+from pressrun.models.publishing import PublishingSettings
+from pressrun.models.tenancy import Account, ApiKey, Site
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "AutomationConfig",
+    "AutomationLog",
+    "AutomationRun",
+    "Cluster",
+    "Content",
+    "CreditLedger",
+    "DefaultAutomationConfig",
+    "Idea",
+    "Image",
+    "ImagePrompt",
+    "Keyword",
+    "PublishingSettings",
+    "RunBatch",
+    "Site",
+    "Task",
+]

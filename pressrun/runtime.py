@@ -1,0 +1,52 @@
+"""What a process builds once at startup from settings: database, AI provider, Temporal client."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from pressrun.ai.base import AIProvider
+from pressrun.ai.factory import build_provider
+from pressrun.config import Settings
+from pressrun.db import SessionFactory, create_db_engine, make_session_factory
+from pressrun.temporal_client import connect
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: SessionFactory
+    provider: AIProvider
+    client: Client
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    engine = create_db_engine(settings.resolved_database_url())
+    provider = build_provider(settings)
+    try:
+        client = await connect(settings)
+        yield Runtime(settings, engine, make_session_factory(engine), provider, client)
+    finally:
+        await provider.aclose()
+        engine.dispose()
+
+
+async def wait_for_shutdown_signal() -> None:
+    """Return on the first SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

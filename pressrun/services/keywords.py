@@ -1,0 +1,56 @@
+"""Keyword import, and the demo keyword sample shipped with pressrun."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from importlib import resources
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from pressrun.models import Keyword
+
+
+class KeywordRow(BaseModel):
+    keyword: str = Field(min_length=1, max_length=300)
+    volume: int = Field(default=0, ge=0)
+    difficulty: int = Field(default=0, ge=0, le=100)
+    intent: str = "informational"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    duplicates: int
+
+
+def demo_keywords() -> list[KeywordRow]:
+    text = resources.files("pressrun.data").joinpath("demo_keywords.csv").read_text("utf-8")
+    return [KeywordRow.model_validate(row) for row in csv.DictReader(io.StringIO(text))]
+
+
+def import_keywords(session: Session, site_id: int, rows: list[KeywordRow]) -> ImportResult:
+    """Add keywords to a site; ones the site already has (or repeated in `rows`) are counted."""
+    existing = set(session.exec(select(Keyword.text).where(Keyword.site_id == site_id)).all())
+    created = duplicates = 0
+    for row in rows:
+        text = " ".join(row.keyword.lower().split())
+        if text in existing:
+            duplicates += 1
+            continue
+        existing.add(text)
+        session.add(
+            Keyword(
+                site_id=site_id,
+                text=text,
+                volume=row.volume,
+                difficulty=row.difficulty,
+                intent=row.intent,
+            )
+        )
+        created += 1
+    session.flush()
+    return ImportResult(created=created, duplicates=duplicates)
+

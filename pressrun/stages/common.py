@@ -1,0 +1,233 @@
+"""What every batch stage shares: its dependencies, and the one transaction that commits a batch.
+
+A batch commits its items, its credit charge, its `RunBatch` record, the run row's progress
+and a log row together. The `RunBatch` row is claimed first, so a retried or duplicated
+attempt of the same (run, stage, batch) finds it and returns the stored result: nothing is
+written or charged twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from pressrun.ai.base import AIItemError, AIProvider
+from pressrun.config import Settings
+from pressrun.contracts import RESULT_FIELDS, STAGE_NAMES, BatchRequest, BatchResult
+from pressrun.db import SessionFactory, transaction
+from pressrun.errors import InsufficientCreditsError
+from pressrun.models import Account, AutomationLog, AutomationRun, CreditLedger, RunBatch
+from pressrun.models.base import utcnow
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StageDeps:
+    sessions: SessionFactory
+    provider: AIProvider
+    settings: Settings
+
+
+async def read(deps: StageDeps, fn: Callable[[Session], T]) -> T:
+    """Run a read-only database function off the event loop."""
+
+    def work() -> T:
+        with transaction(deps.sessions) as session:
+            return fn(session)
+
+    return await asyncio.to_thread(work)
+
+
+def ledger_key(run_id: str, stage: int, batch_index: int) -> str:
+    return f"run:{run_id}:stage:{stage}:batch:{batch_index}"
+
+
+def _stored(session: Session, req: BatchRequest) -> BatchResult | None:
+    row = session.exec(
+        select(RunBatch).where(
+            RunBatch.run_id == req.run_id,
+            RunBatch.stage == req.stage,
+            RunBatch.batch_index == req.batch_index,
+        )
+    ).first()
+    if row is None:
+        return None
+    return BatchResult.model_validate({**row.result, "replayed": True})
+
+
+async def committed_result(deps: StageDeps, req: BatchRequest) -> BatchResult | None:
+    """The stored result when this batch already committed (the activity is a retry)."""
+    return await read(deps, lambda s: _stored(s, req))
+
+
+def charge_credits(
+    session: Session,
+    *,
+    account_id: int,
+    site_id: int,
+    run_id: str,
+    stage: int,
+    key: str,
+    amount: Decimal,
+    description: str,
+) -> None:
+    if amount <= 0:
+        return
+    # One conditional UPDATE: concurrent batches of one account can never overdraw it.
+    updated = session.execute(
+        sa.update(Account)
+        .where(col(Account.id) == account_id, col(Account.credit_balance) >= amount)
+        .values(credit_balance=col(Account.credit_balance) - amount)
+    )
+    balance = session.exec(select(Account.credit_balance).where(Account.id == account_id)).one()
+    if updated.rowcount != 1:  # type: ignore[attr-defined]
+        raise InsufficientCreditsError(
+            required=amount, balance=balance, what=f"stage {stage} ({description})"
+        )
+    session.add(
+        CreditLedger(
+            account_id=account_id,
+            site_id=site_id,
+            run_id=run_id,
+            stage=stage,
+            amount=-amount,
+            balance_after=balance,
+            idempotency_key=key,
+            description=description,
+        )
+    )
+
+
+def add_log(
+    session: Session,
+    run_id: str,
+    message: str,
+    *,
+    stage: int | None = None,
+    level: str = "info",
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AutomationLog(run_id=run_id, stage=stage, level=level, message=message, data=data or {})
+    )
+
+
+def _merge_progress(run: AutomationRun, stage: int, result: BatchResult) -> None:
+    processed_key, created_key = RESULT_FIELDS[stage]
+    field = f"stage_{stage}_result"
+    current: dict[str, Any] = dict(getattr(run, field) or {})
+    current[processed_key] = current.get(processed_key, 0) + result.processed
+    current[created_key] = current.get(created_key, 0) + result.created
+    current["batches_run"] = current.get("batches_run", 0) + 1
+    current["credits_used"] = float(Decimal(str(current.get("credits_used", 0))) + result.credits)
+    current["items_failed"] = current.get("items_failed", 0) + result.failed
+    if stage == 4:
+        current["total_words"] = current.get("total_words", 0) + result.words
+    if stage == 7:
+        current["approved"] = current.get("approved", 0) + result.approved
+    current["remaining"] = result.remaining
+    current.setdefault("status", "running")
+    setattr(run, field, current)
+    run.current_stage = stage
+    run.total_credits_used = run.total_credits_used + result.credits
+    run.updated_at = utcnow()
+
+
+def commit_batch(
+    deps: StageDeps,
+    req: BatchRequest,
+    write: Callable[[Session], BatchResult],
+    *,
+    describe: Callable[[BatchResult], str],
+) -> BatchResult:
+    """Write a batch's items, charge and progress in one transaction, exactly once.
+
+    `write` adds the stage's items and returns the batch's counts and credits; it runs only
+    when this batch has not committed before.
+    """
+    try:
+        with transaction(deps.sessions) as session:
+            stored = _stored(session, req)
+            if stored is not None:
+                return stored
+            record = RunBatch(run_id=req.run_id, stage=req.stage, batch_index=req.batch_index)
+            session.add(record)
+            # Claim the batch before any other write, so a competing attempt waits here.
+            session.flush()
+            result = write(session)
+            message = describe(result)
+            charge_credits(
+                session,
+                account_id=req.account_id,
+                site_id=req.site_id,
+                run_id=req.run_id,
+                stage=req.stage,
+                key=ledger_key(req.run_id, req.stage, req.batch_index),
+                amount=result.credits,
+                description=f"{STAGE_NAMES[req.stage]}, batch {req.batch_index + 1}",
+            )
+            record.result = result.model_dump(mode="json")
+            run = session.get(AutomationRun, req.run_id)
+            if run is not None:
+                _merge_progress(run, req.stage, result)
+            add_log(
+                session,
+                req.run_id,
+                message,
+                stage=req.stage,
+                data={"batch": req.batch_index + 1, **record.result},
+            )
+            return result
+    except IntegrityError:
+        # Another attempt of this batch committed first: report what it did.
+        with transaction(deps.sessions) as session:
+            stored = _stored(session, req)
+        if stored is None:
+            raise
+        return stored
+
+
+I = TypeVar("I")
+O = TypeVar("O")
+
+
+@dataclass
+class ItemOutcome(Generic[I, O]):
+    item: I
+    output: O | None = None
+    error: str | None = None
+
+
+async def call_each(
+    items: list[I],
+    call: Callable[[I], Any],
+    *,
+    budget_remaining: Decimal | None,
+    cost: Callable[[O], Decimal],
+) -> tuple[list[ItemOutcome[I, O]], bool]:
+    """Call the provider for each item in turn, stopping once the stage's budget is spent.
+
+    An `AIItemError` fails that item only; a retryable error propagates so Temporal retries
+    the batch (nothing of it has been written yet).
+    """
+    spent = Decimal("0")
+    outcomes: list[ItemOutcome[I, O]] = []
+    for item in items:
+        if budget_remaining is not None and spent >= budget_remaining:
+            return outcomes, True
+        try:
+            output: O = await call(item)
+        except AIItemError as exc:
+            outcomes.append(ItemOutcome(item=item, error=str(exc)[:500]))
+            continue
+        outcomes.append(ItemOutcome(item=item, output=output))
+        spent += cost(output)
+    return outcomes, False

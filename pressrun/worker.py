@@ -1,0 +1,33 @@
+"""Build the worker that runs AutomationRunWorkflow and its activities."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from pressrun.activities.run_activities import RunActivities
+from pressrun.ai.base import AIProvider
+from pressrun.config import Settings
+from pressrun.db import SessionFactory
+from pressrun.workflows.automation_run import AutomationRunWorkflow
+
+WORKFLOWS = [AutomationRunWorkflow]
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    provider: AIProvider,
+    *,
+    task_queue: str | None = None,
+    max_concurrent_activities: int = 20,
+) -> Worker:
+    activities = RunActivities(sessions, provider, settings)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities.all(),
+        max_concurrent_activities=max_concurrent_activities,
+    )

@@ -1,0 +1,1 @@
+"""Temporal workflows. Deterministic code only; each workflow in its own module."""

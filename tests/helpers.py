@@ -1,0 +1,71 @@
+"""Small helpers the workflow tests share: start a run, read its row, count what it made."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import col, func, select
+
+from pressrun.db import SessionFactory, transaction
+from pressrun.models import (
+    Account,
+    AutomationLog,
+    AutomationRun,
+    CreditLedger,
+)
+
+
+def run_row(sessions: SessionFactory, run_id: str) -> AutomationRun | None:
+    with transaction(sessions) as s:
+        return s.get(AutomationRun, run_id)
+
+
+def count(sessions: SessionFactory, model: Any, **where: Any) -> int:
+    with transaction(sessions) as s:
+        stmt = select(func.count()).select_from(model)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(model, key) == value)
+        return int(s.exec(stmt).one())
+
+
+def balance(sessions: SessionFactory, account_id: int) -> Decimal:
+    with transaction(sessions) as s:
+        account = s.get(Account, account_id)
+        assert account is not None
+        return account.credit_balance
+
+
+def ledger_charges(sessions: SessionFactory, run_id: str) -> list[CreditLedger]:
+    with transaction(sessions) as s:
+        return list(
+            s.exec(select(CreditLedger).where(CreditLedger.run_id == run_id)).all()
+        )
+
+
+def logs(sessions: SessionFactory, run_id: str) -> list[str]:
+    with transaction(sessions) as s:
+        return list(
+            s.exec(
+                select(AutomationLog.message)
+                .where(AutomationLog.run_id == run_id)
+                .order_by(col(AutomationLog.id))
+            ).all()
+        )
+
+
+async def wait_for(
+    check: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.1
+) -> Any:
+    """Poll `check` (off the event loop) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await asyncio.to_thread(check)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
