@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     prices: CreditPrices = CreditPrices()
     credit_buffer: Decimal = Decimal("1.2")
     # Projection used by the pre-run estimate for items that do not exist yet.
-    estimate_keywords_per_cluster: int = 5
+    estimate_keywords_per_cluster: float = 2.5
     ideas_per_cluster: int = 3
     estimate_words_per_article: int = 1200
     in_article_images: int = 2

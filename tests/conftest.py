@@ -19,6 +19,7 @@ from sqlmodel import select
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
@@ -29,6 +30,7 @@ from pressrun.search_attributes import ALL_KEYS
 from pressrun.services.accounts import create_account, create_site
 from pressrun.services.keywords import KeywordRow, demo_keywords, import_keywords
 from pressrun.temporal_client import DATA_CONVERTER
+from pressrun.worker import build_worker
 
 PG_URL = os.environ.get("PRESSRUN_TEST_DATABASE_URL", "")
 
@@ -83,6 +85,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         task_queue=f"test-{uuid.uuid4().hex[:8]}",
         activity_heartbeat_seconds=10,
         activity_max_attempts=5,
+        image_size="256x256",
     )
 
 
@@ -119,6 +122,22 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture
+async def worker(
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    sessions: SessionFactory,
+    provider: OfflineProvider,
+) -> AsyncIterator[Worker]:
+    """The real worker (workflow and activities) on the time-skipping server."""
+    worker = build_worker(time_env.client, settings, sessions, provider)
+    async with worker:
+        yield worker
+
+
+FULL_BUDGETS = {f"stage_{n}_budget_pct": 100 for n in (1, 2, 4, 5, 6)}
 
 
 class SiteFactory:

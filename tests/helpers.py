@@ -41,9 +41,7 @@ def balance(sessions: SessionFactory, account_id: int) -> Decimal:
 
 def ledger_charges(sessions: SessionFactory, run_id: str) -> list[CreditLedger]:
     with transaction(sessions) as s:
-        return list(
-            s.exec(select(CreditLedger).where(CreditLedger.run_id == run_id)).all()
-        )
+        return list(s.exec(select(CreditLedger).where(CreditLedger.run_id == run_id)).all())
 
 
 def logs(sessions: SessionFactory, run_id: str) -> list[str]:

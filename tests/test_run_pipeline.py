@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
 from pressrun.db import SessionFactory
 from pressrun.models import Cluster, Content, Idea, Image, ImagePrompt, Keyword, Task
 from pressrun.run_service import start_run
-from pressrun.worker import build_worker
-from tests.conftest import SiteFactory
+from tests.conftest import FULL_BUDGETS, SiteFactory
 from tests.helpers import balance, count, ledger_charges, run_row
-
-
-FULL_BUDGETS = {f"stage_{n}_budget_pct": 100 for n in (1, 2, 4, 5, 6)}
-
-
-@pytest.fixture
-async def worker(
-    time_env: WorkflowEnvironment,
-    settings: Settings,
-    sessions: SessionFactory,
-    provider: OfflineProvider,
-) -> AsyncIterator[Worker]:
-    worker = build_worker(time_env.client, settings, sessions, provider)
-    async with worker:
-        yield worker
 
 
 async def test_full_run_fills_every_stage_result(

@@ -1,4 +1,4 @@
-"""A provider needing no model or network, so pipelines run end to end offline: demos and tests."""
+"""The default provider: no model and no network, so pipelines run end to end in demos and tests."""
 
 from __future__ import annotations
 
@@ -71,6 +71,8 @@ _SIZE_RE = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
 _MIN_SIDE, _MAX_SIDE = 16, 4096
 _ALT_TEXT_LIMIT = 125
 
+_Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
 
 class OfflineProvider:
     """Deterministic local stand-in for a model: lexical clustering, template prose, title cards.
@@ -114,7 +116,10 @@ class OfflineProvider:
 
 def cluster_keywords(keywords: Sequence[KeywordInput]) -> list[ClusterDraft]:
     """Group keywords by lexical similarity; each distinct keyword ID lands in exactly one group."""
-    unique = list({kw.id: kw for kw in reversed(keywords)}.values())[::-1]
+    by_id: dict[int, KeywordInput] = {}
+    for kw in keywords:
+        by_id.setdefault(kw.id, kw)
+    unique = list(by_id.values())
     if not unique:
         return []
     stems = [content_stems(kw.text) for kw in unique]
@@ -239,7 +244,7 @@ def _cluster_name(ranked: Sequence[KeywordInput], stems: Sequence[list[str]]) ->
             if set(common) <= set(doc):
                 tokens = words(kw.text)
                 hits = [i for i, t in enumerate(tokens) if t not in STOPWORDS and stem(t) in common]
-                if hits[-1] - hits[0] < 4:
+                if hits and hits[-1] - hits[0] < 4:
                     return title_case(" ".join(tokens[hits[0] : hits[-1] + 1]))
                 break
     return title_case(" ".join(words(ranked[0].text))) or f"Keyword {ranked[0].id}"
@@ -276,7 +281,9 @@ def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
     ideas: list[IdeaDraft] = []
     seen: set[str] = set()
     # Round r pairs angle a with keyword (a + r) % K, so no pair repeats within K rounds.
-    for i in range(min(max(count, 0), len(ANGLES) * len(keywords))):
+    for i in range(len(ANGLES) * len(keywords)):
+        if len(ideas) >= count:
+            break
         rounds, a = divmod(i, len(ANGLES))
         angle, keyword = ANGLES[a], keywords[(a + rounds) % len(keywords)]
         picker = HashPicker("idea", cluster.id, cluster.name, keyword, angle.key)
@@ -520,9 +527,6 @@ def _draw_circles(draw: ImageDraw.ImageDraw, digest: bytes, width: int, height: 
         radius = side * (0.15 + digest[11 + k] / 255 * 0.45)
         box = (cx - radius, cy - radius, cx + radius, cy + radius)
         draw.ellipse(box, fill=(255, 255, 255, 14 + digest[14 + k] % 16))
-
-
-_Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 def _draw_label(draw: ImageDraw.ImageDraw, width: int, height: int) -> int:

@@ -242,14 +242,16 @@ def build_paragraph(
     **slots: str,
 ) -> str:
     """Sentences (the first from `opener` when given) until the paragraph is as close as it can
-    get to `budget` words."""
+    get to `budget` words; no template appears twice in one paragraph."""
+    connectors = SentenceDeck(CONNECTORS, picker)
+    used: set[str] = set()
     sentences: list[str] = []
     total = 0
     while True:
         source = opener if opener is not None and not sentences else deck
-        sentence = _sentence(source, next_keyword, slots)
+        sentence = _sentence(source, next_keyword, slots, used)
         if sentences and picker.below(5) == 0:
-            sentence = picker.choice(CONNECTORS) + sentence[:1].lower() + sentence[1:]
+            sentence = connectors.deal() + sentence[:1].lower() + sentence[1:]
         size = count_words(sentence)
         # Stop when adding the sentence would overshoot by more than stopping undershoots.
         if sentences and total + size - budget > budget - total:
@@ -262,13 +264,18 @@ def build_paragraph(
 
 
 def _sentence(
-    deck: SentenceDeck[str], next_keyword: Callable[[], str], slots: dict[str, str]
+    deck: SentenceDeck[str],
+    next_keyword: Callable[[], str],
+    slots: dict[str, str],
+    used: set[str],
 ) -> str:
-    """One filled template, avoiding templates that would name the same keyword twice."""
-    for _ in range(4):
+    """One filled template, preferring one not in `used` and not naming the topic twice."""
+    for _ in range(8):
         template, keyword = deck.deal(), next_keyword()
-        if "{topic}" not in template or keyword != slots.get("topic"):
+        repeats_topic = "{topic}" in template and keyword == slots.get("topic")
+        if template not in used and not repeats_topic:
             break
+    used.add(template)
     return fill(template, kw=keyword, **slots)
 
 
@@ -353,7 +360,7 @@ SUBHEADINGS = (
     ("A quick example", "a worked example"),
     ("What to check first", "what to check first"),
     ("Where {kw} fits in", "where {kw} fits in"),
-    ("A closer look at {kw}", "{kw} in more detail"),
+    ("A closer look at {kw}", "a closer look at {kw}"),
     ("Questions people ask about {kw}", "the questions people ask about {kw}"),
     ("Signs that {kw} is working", "how to tell that {kw} is working"),
     ("Making {kw} a habit", "making {kw} a habit"),
@@ -374,7 +381,7 @@ DEFAULT_OUTLINE = (
 # (template with {query} first and {points}, fallback without points); sentence-cased after.
 META_TEMPLATES = (
     ("{query}: {points}, explained in plain language.", "{query}, explained in plain language."),
-    ("{query} made simple: {points}, step by step.", "{query} made simple, step by step."),
+    ("{query}: a clear guide to {points}.", "{query}: a clear, practical guide."),
     (
         "{query}: a practical guide covering {points}.",
         "{query}: a practical guide with clear steps and the mistakes to avoid.",

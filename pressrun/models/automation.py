@@ -50,7 +50,7 @@ PER_RUN_LIMIT_FIELDS = {
     6: "max_images_per_run",
 }
 DEFAULT_BATCH_SIZES = {1: 50, 2: 5, 3: 20, 4: 3, 5: 5, 6: 5}
-DEFAULT_BUDGET_PCT = {1: 15, 2: 15, 4: 50, 5: 5, 6: 15}
+DEFAULT_BUDGET_PCT = {1: 15, 2: 15, 4: 60, 5: 5, 6: 45}
 
 
 class StageColumns(SQLModel):
