@@ -29,7 +29,7 @@ def _fingerprint() -> str:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before anything checks
         sys.exit("pressrun needs Python 3.11 or newer")
     if not (BIN / "python").exists():
         print("Creating .venv ...", flush=True)

@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     media_root: Path | None = None
 
     temporal_address: str = Field(
-        "localhost:7233", validation_alias=AliasChoices("TEMPORAL_ADDRESS", "PRESSRUN_TEMPORAL_ADDRESS")
+        "localhost:7233",
+        validation_alias=AliasChoices("TEMPORAL_ADDRESS", "PRESSRUN_TEMPORAL_ADDRESS"),
     )
     temporal_namespace: str = Field(
         "default",

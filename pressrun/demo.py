@@ -95,8 +95,10 @@ async def run_demo(settings: Settings, *, keywords: int = 0) -> int:
                 if marker != last_seen:
                     last_seen, last_change = marker, time.monotonic()
                 header = Text(
-                    f"{run.status if run else 'starting'} · stage {run.current_stage if run else '-'}"
-                    f" · {elapsed:.1f}s · {run.total_credits_used if run else 0} credits"
+                    f"{run.status} · stage {run.current_stage} · {elapsed:.1f}s · "
+                    f"{run.total_credits_used} credits"
+                    if run
+                    else f"starting · {elapsed:.1f}s"
                 )
                 parts: list[Any] = [header, _stage_table(run)]
                 if time.monotonic() - last_change > 15:

@@ -1,4 +1,4 @@
-"""Domain errors raised by stages and services; the API and activities map them in one place each."""
+"""Domain errors raised by stages and services; the API and activities each map them once."""
 
 from __future__ import annotations
 

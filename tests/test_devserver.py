@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -128,7 +129,7 @@ async def test_worker_killed_mid_stage_and_replaced(
     finally:
         if first.poll() is None:
             first.kill()
-    assert outcome.status == "completed", open(log_path).read()[-3000:]
+    assert outcome.status == "completed", Path(log_path).read_text()[-3000:]
     assert len(ai_server.requests_to("chat")) > requests_before_kill
     tasks = count(sessions, Task, site_id=site_id)
     assert count(sessions, Content, site_id=site_id) == tasks

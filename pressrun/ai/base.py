@@ -20,7 +20,7 @@ class AIRetryableError(AIError):
 
 
 class AIItemError(AIError):
-    """A failure retrying cannot fix (other 4xx, output still invalid after repair): that item fails."""
+    """A failure no retry fixes (other 4xx, output invalid after one repair): that item fails."""
 
 
 class KeywordInput(BaseModel):

@@ -171,9 +171,7 @@ class AutomationLog(SQLModel, table=True):
 class RunBatch(SQLModel, table=True):
     """One committed batch of a run: its presence makes a retried batch a no-op."""
 
-    __table_args__ = (
-        sa.UniqueConstraint("run_id", "stage", "batch_index", name="uq_run_batch"),
-    )
+    __table_args__ = (sa.UniqueConstraint("run_id", "stage", "batch_index", name="uq_run_batch"),)
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: str = Field(foreign_key="automationrun.id", max_length=64, index=True)

@@ -1,4 +1,7 @@
-"""The pipeline's items, one table per stage output: keyword → cluster → idea → task → content → prompt → image."""
+"""The pipeline's items, one table per stage output.
+
+keyword → cluster → idea → task → content → image prompt → image
+"""
 
 from __future__ import annotations
 
@@ -159,5 +162,3 @@ class Image(SQLModel, table=True):
     generated_by: str = Field(default="", max_length=100)
     created_at: datetime = created_at_field()
     updated_at: datetime | None = datetime_field()
-
-

@@ -53,4 +53,3 @@ def import_keywords(session: Session, site_id: int, rows: list[KeywordRow]) -> I
         created += 1
     session.flush()
     return ImportResult(created=created, duplicates=duplicates)
-

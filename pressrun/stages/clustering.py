@@ -63,9 +63,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         rows = {
             k.id: k
             for k in session.exec(
-                select(Keyword).where(
-                    col(Keyword.id).in_(ids), Keyword.status == KeywordStatus.NEW
-                )
+                select(Keyword).where(col(Keyword.id).in_(ids), Keyword.status == KeywordStatus.NEW)
             )
         }
         if error is not None:
@@ -73,7 +71,9 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
                 row.status = KeywordStatus.FAILED
                 row.error = error[:500]
             return BatchResult(
-                processed=len(rows), failed=len(rows), remaining=pending_keywords(session, req.site_id)
+                processed=len(rows),
+                failed=len(rows),
+                remaining=pending_keywords(session, req.site_id),
             )
         created = 0
         for draft in drafts:

@@ -9,7 +9,7 @@ written or charged twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -22,7 +22,7 @@ from pressrun.ai.base import AIItemError, AIProvider
 from pressrun.config import Settings
 from pressrun.contracts import RESULT_FIELDS, STAGE_NAMES, BatchRequest, BatchResult
 from pressrun.db import SessionFactory, transaction
-from pressrun.errors import InsufficientCreditsError
+from pressrun.errors import InsufficientCreditsError, NotFoundError
 from pressrun.models import Account, AutomationLog, AutomationRun, CreditLedger, RunBatch
 from pressrun.models.base import utcnow
 
@@ -87,7 +87,11 @@ def charge_credits(
         .where(col(Account.id) == account_id, col(Account.credit_balance) >= amount)
         .values(credit_balance=col(Account.credit_balance) - amount)
     )
-    balance = session.exec(select(Account.credit_balance).where(Account.id == account_id)).one()
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFoundError(f"account {account_id} not found")
+    session.refresh(account)
+    balance = account.credit_balance
     if updated.rowcount != 1:  # type: ignore[attr-defined]
         raise InsufficientCreditsError(
             required=amount, balance=balance, what=f"stage {stage} ({description})"
@@ -195,36 +199,36 @@ def commit_batch(
         return stored
 
 
-I = TypeVar("I")
-O = TypeVar("O")
+ItemT = TypeVar("ItemT")
+OutT = TypeVar("OutT")
 
 
 @dataclass
-class ItemOutcome(Generic[I, O]):
-    item: I
-    output: O | None = None
+class ItemOutcome(Generic[ItemT, OutT]):
+    item: ItemT
+    output: OutT | None = None
     error: str | None = None
 
 
 async def call_each(
-    items: list[I],
-    call: Callable[[I], Any],
+    items: list[ItemT],
+    call: Callable[[ItemT], Awaitable[OutT]],
     *,
     budget_remaining: Decimal | None,
-    cost: Callable[[O], Decimal],
-) -> tuple[list[ItemOutcome[I, O]], bool]:
+    cost: Callable[[OutT], Decimal],
+) -> tuple[list[ItemOutcome[ItemT, OutT]], bool]:
     """Call the provider for each item in turn, stopping once the stage's budget is spent.
 
     An `AIItemError` fails that item only; a retryable error propagates so Temporal retries
     the batch (nothing of it has been written yet).
     """
     spent = Decimal("0")
-    outcomes: list[ItemOutcome[I, O]] = []
+    outcomes: list[ItemOutcome[ItemT, OutT]] = []
     for item in items:
         if budget_remaining is not None and spent >= budget_remaining:
             return outcomes, True
         try:
-            output: O = await call(item)
+            output = await call(item)
         except AIItemError as exc:
             outcomes.append(ItemOutcome(item=item, error=str(exc)[:500]))
             continue

@@ -17,7 +17,7 @@ from pressrun.models.content import TaskStatus
 from pressrun.stages.common import StageDeps, call_each, commit_batch, committed_result, read
 
 STAGE = 4
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
 _MARKUP = re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s*", re.MULTILINE)
 
 
@@ -123,6 +123,8 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         deps,
         req,
         write,
-        describe=lambda r: f"Wrote {r.created} articles ({r.words} words)"
-        + (f", {r.failed} failed" if r.failed else ""),
+        describe=lambda r: (
+            f"Wrote {r.created} articles ({r.words} words)"
+            + (f", {r.failed} failed" if r.failed else "")
+        ),
     )

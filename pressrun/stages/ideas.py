@@ -103,6 +103,8 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         deps,
         req,
         write,
-        describe=lambda r: f"Generated {r.created} ideas from {r.processed} clusters"
-        + (f" ({r.failed} failed)" if r.failed else ""),
+        describe=lambda r: (
+            f"Generated {r.created} ideas from {r.processed} clusters"
+            + (f" ({r.failed} failed)" if r.failed else "")
+        ),
     )

@@ -60,8 +60,8 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
 
     async def call(item: tuple[int, ArticleDraft]) -> list[ImagePromptDraft]:
         prompts = await deps.provider.image_prompts(item[1], in_article=in_article, model=model)
-        featured = [p for p in prompts if p.kind == ImageKind.FEATURED][:1]
-        inline = [p for p in prompts if p.kind == ImageKind.IN_ARTICLE][:in_article]
+        featured = [p for p in prompts if p.kind == "featured"][:1]
+        inline = [p for p in prompts if p.kind == "in_article"][:in_article]
         return featured + inline
 
     outcomes, budget_reached = await call_each(
@@ -105,6 +105,8 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         deps,
         req,
         write,
-        describe=lambda r: f"Created {r.created} image prompts for {r.processed} articles"
-        + (f", {r.failed} failed" if r.failed else ""),
+        describe=lambda r: (
+            f"Created {r.created} image prompts for {r.processed} articles"
+            + (f", {r.failed} failed" if r.failed else "")
+        ),
     )

@@ -119,6 +119,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         deps,
         req,
         write,
-        describe=lambda r: f"Generated {r.created} images"
-        + (f", {r.failed} failed" if r.failed else ""),
+        describe=lambda r: (
+            f"Generated {r.created} images" + (f", {r.failed} failed" if r.failed else "")
+        ),
     )

@@ -1,4 +1,4 @@
-"""Before a run: a site's config (made from the defaults when missing), its queues and the credit estimate."""
+"""Before a run: the site's config (made from the defaults if missing), queues, credit estimate."""
 
 from __future__ import annotations
 

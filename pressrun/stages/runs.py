@@ -100,9 +100,9 @@ def set_status(sessions: SessionFactory, change: StatusChange) -> None:
         if run.status == change.status:
             return
         now = utcnow()
-        if change.status == RunStatus.PAUSED:
+        if change.status == "paused":
             run.paused_at = now
-        elif change.status == RunStatus.RUNNING and run.status == RunStatus.PAUSED:
+        elif change.status == "running" and run.status == RunStatus.PAUSED:
             run.resumed_at = now
         run.status = change.status
         run.updated_at = now
@@ -115,7 +115,7 @@ def finish_run(sessions: SessionFactory, req: FinishRequest) -> None:
         now = utcnow()
         if run.status not in (RunStatus.COMPLETED, RunStatus.CANCELLED, RunStatus.FAILED):
             run.status = req.status
-            if req.status == RunStatus.CANCELLED:
+            if req.status == "cancelled":
                 run.cancelled_at = now
             run.completed_at = now
             run.error_message = req.error_message
@@ -124,7 +124,7 @@ def finish_run(sessions: SessionFactory, req: FinishRequest) -> None:
                 session,
                 run.id,
                 f"Run {req.status}" + (f": {req.error_message}" if req.error_message else ""),
-                level="error" if req.status == RunStatus.FAILED else "info",
+                level="error" if req.status == "failed" else "info",
             )
         config = session.exec(
             select(AutomationConfig).where(AutomationConfig.site_id == req.site_id)

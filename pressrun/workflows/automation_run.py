@@ -8,6 +8,7 @@ batches; Temporal cancellation ends the run `cancelled`. Deterministic code only
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -222,7 +223,9 @@ class AutomationRunWorkflow:
                 left = stage_plan.per_run_limit - progress.processed
                 if left <= 0:
                     return await self._end_stage(
-                        progress, "completed", f"per-run limit of {stage_plan.per_run_limit} reached"
+                        progress,
+                        "completed",
+                        f"per-run limit of {stage_plan.per_run_limit} reached",
                     )
                 limit = min(limit, left)
             budget_left: Decimal | None = None
@@ -272,7 +275,9 @@ class AutomationRunWorkflow:
         progress.batches_attempted += 1
         self._batch_in_flight = True
         try:
-            result = await self._activity(STAGE_ACTIVITIES[number], request, BatchResult)
+            result: BatchResult = await self._activity(
+                STAGE_ACTIVITIES[number], request, BatchResult
+            )
         finally:
             self._batch_in_flight = False
         self._batches_this_history += 1
@@ -325,16 +330,17 @@ class AutomationRunWorkflow:
     async def _delay(self, seconds: int) -> None:
         """A durable timer that a cancel request cuts short."""
         state = self._state
-        try:
+        with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: state.cancel_requested, timeout=timedelta(seconds=seconds)
             )
-        except TimeoutError:
-            pass
 
     async def _maybe_continue_as_new(self) -> None:
         limit = self._input.options.batches_before_continue_as_new
-        if self._batches_this_history < limit and not workflow.info().is_continue_as_new_suggested():
+        if (
+            self._batches_this_history < limit
+            and not workflow.info().is_continue_as_new_suggested()
+        ):
             return
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(self._input.model_copy(update={"state": self._state}))

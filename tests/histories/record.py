@@ -14,9 +14,9 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
+from sqlmodel import select
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from pressrun.ai.offline import OfflineProvider
@@ -43,7 +43,9 @@ async def record() -> None:
         upgrade(url)
         sessions = make_session_factory(create_db_engine(url))
         settings = Settings(
-            data_dir=Path(tmp), database_url=url, task_queue=f"record-{uuid.uuid4().hex[:6]}",
+            data_dir=Path(tmp),
+            database_url=url,
+            task_queue=f"record-{uuid.uuid4().hex[:6]}",
             image_size="64x64",
         )
         with transaction(sessions) as session:
