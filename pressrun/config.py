@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     activity_heartbeat_seconds: int = 60
     activity_max_attempts: int = 8
     batches_before_continue_as_new: int = 500
+    # How long a stopping worker lets running activities finish before cancelling them.
+    worker_shutdown_grace_seconds: int = 10
 
     log_level: str = "INFO"
     log_json: bool | None = None

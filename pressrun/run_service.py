@@ -9,6 +9,7 @@ from datetime import timedelta
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from pressrun.config import Settings
 from pressrun.contracts import RunInput, RunOptions, RunOutcome, run_workflow_id
@@ -83,7 +84,7 @@ async def active_run_id(client: Client, site_id: int) -> str | None:
     try:
         description = await client.get_workflow_handle(run_workflow_id(site_id)).describe()
         memo = await description.memo()
-    except Exception:
+    except RPCError:
         return None
     value = memo.get("run_id")
     return str(value) if value is not None else None

@@ -7,6 +7,7 @@ import asyncio
 from decimal import Decimal
 
 import pytest
+from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import CancelledError
@@ -16,9 +17,9 @@ from temporalio.worker import Worker
 
 from pressrun.config import Settings
 from pressrun.contracts import LiveDetail
-from pressrun.db import SessionFactory
+from pressrun.db import SessionFactory, transaction
 from pressrun.errors import RunAlreadyActiveError
-from pressrun.models import Cluster, Content, CreditLedger, Keyword, Task
+from pressrun.models import Cluster, Content, CreditLedger, Keyword, PublishingSettings, Task
 from pressrun.run_service import start_run
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 from tests.conftest import FULL_BUDGETS, SiteFactory
@@ -289,3 +290,26 @@ async def test_continue_as_new_keeps_the_counts(
     assert count(sessions, CreditLedger, run_id=started.run_id) == sum(
         r.get("batches_run", 0) for n, r in outcome.stage_results.items() if n in (1, 2, 4, 5, 6)
     )
+
+
+async def test_review_stage_auto_approves_per_publishing_settings(
+    time_env: WorkflowEnvironment,
+    worker: Worker,
+    settings: Settings,
+    sessions: SessionFactory,
+    make_site: SiteFactory,
+) -> None:
+    account_id, site_id = make_site(keywords=8, stage_5_enabled=False, **FULL_BUDGETS)
+    with transaction(sessions) as session:
+        publishing = session.exec(
+            select(PublishingSettings).where(PublishingSettings.site_id == site_id)
+        ).one()
+        publishing.auto_approval_enabled = True
+    started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
+    await started.handle.result()
+    run = run_row(sessions, started.run_id)
+    assert run is not None
+    s7 = run.stage_7_result or {}
+    articles = count(sessions, Content, site_id=site_id)
+    assert s7["approved"] == articles > 0 and s7["ready_for_review"] == 0
+    assert count(sessions, Content, site_id=site_id, status="approved") == articles
