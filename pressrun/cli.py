@@ -1,13 +1,15 @@
-"""The `pressrun` command: `dev` (the whole stack), `worker`, `migrate`, `demo`."""
+"""The `pressrun` command: `dev` (the whole stack), `worker`, `api`, `migrate`, `demo`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Sequence
 
 import structlog
+from pydantic import SecretStr
 
 from pressrun.config import Settings, get_settings
 from pressrun.logs import configure_logging
@@ -16,21 +18,59 @@ from pressrun.migrate import upgrade
 log = structlog.get_logger("pressrun")
 
 
-async def _run_worker(settings: Settings) -> None:
+async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
+    """Run a worker and/or the API in this process until SIGINT or SIGTERM."""
+    from pressrun.api.app import create_app
+    from pressrun.api.serve import serve_until
+    from pressrun.api.state import ApiState
     from pressrun.runtime import open_runtime, wait_for_shutdown_signal
     from pressrun.worker import build_worker
 
     async with open_runtime(settings) as rt:
-        worker = build_worker(rt.client, settings, rt.sessions, rt.provider)
-        async with worker:
-            log.info(
-                "worker started",
-                task_queue=settings.task_queue,
-                temporal=settings.temporal_address,
-                ai_provider=rt.provider.name,
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
+        if api:
+            state = ApiState(settings, rt.engine, rt.sessions, client=rt.client)
+            app = create_app(settings, state=state)
+            tasks.append(
+                asyncio.create_task(serve_until(app, settings.api_host, settings.api_port, stop))
             )
-            await wait_for_shutdown_signal()
-            log.info("worker stopping")
+            log.info("api started", url=f"http://{settings.api_host}:{settings.api_port}")
+        async with contextlib.AsyncExitStack() as stack:
+            if worker:
+                await stack.enter_async_context(
+                    build_worker(rt.client, settings, rt.sessions, rt.provider)
+                )
+                log.info(
+                    "worker started",
+                    task_queue=settings.task_queue,
+                    temporal=settings.temporal_address,
+                    ai_provider=rt.provider.name,
+                )
+            waiter = asyncio.create_task(wait_for_shutdown_signal())
+            await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+            log.info("stopping")
+            stop.set()
+            waiter.cancel()
+            for task in tasks:
+                await task
+
+
+def _dev_access(settings: Settings) -> tuple[Settings, str]:
+    """The embedded default's admin key and a fresh key for the demo account."""
+    from pressrun.db import create_db_engine, make_session_factory, transaction
+    from pressrun.services.demo_tenant import demo_account, fresh_dev_key, local_admin_key
+
+    if settings.admin_api_key is None:
+        admin = local_admin_key(settings.data_dir)
+        settings = settings.model_copy(update={"admin_api_key": SecretStr(admin)})
+    engine = create_db_engine(settings.resolved_database_url())
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            key = fresh_dev_key(session, demo_account(session))
+    finally:
+        engine.dispose()
+    return settings, key
 
 
 async def _dev(settings: Settings) -> None:
@@ -39,19 +79,24 @@ async def _dev(settings: Settings) -> None:
     server = TemporalDevServer(settings)
     settings = settings.model_copy(update={"temporal_address": server.address})
     upgrade(settings.resolved_database_url())
+    settings, demo_key = _dev_access(settings)
     await server.start()
+    api = f"http://{settings.api_host}:{settings.api_port}"
     try:
         print(
             f"\n  pressrun is up\n"
+            f"  API              {api}   (docs {api}/docs)\n"
             f"  Temporal Web UI  {server.ui_url}\n"
             f"  Temporal gRPC    {server.address} (namespace {settings.temporal_namespace})\n"
             f"  Database         {settings.resolved_database_url()}\n"
-            f"  Data             {settings.data_dir}\n"
-            f"  Try it           pressrun demo   (in another terminal)\n"
+            f"  Demo API key     {demo_key}\n"
+            f"  Admin API key    in {settings.data_dir / 'admin-api-key'}\n"
+            f"  Try              curl -H 'Authorization: Bearer {demo_key}' {api}/api/v1/sites\n"
+            f"                   pressrun demo   (in another terminal)\n"
             f"  Stop             Ctrl-C\n",
             flush=True,
         )
-        await _run_worker(settings)
+        await _serve(settings, worker=True, api=True)
     finally:
         await server.stop()
         print("pressrun stopped.", flush=True)
@@ -60,8 +105,9 @@ async def _dev(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pressrun", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("dev", help="run migrations, the Temporal dev server and a worker")
+    commands.add_parser("dev", help="migrations, Temporal dev server, worker and API")
     commands.add_parser("worker", help="run a worker against TEMPORAL_ADDRESS")
+    commands.add_parser("api", help="serve the REST API alone")
     commands.add_parser("migrate", help="bring the database schema up to date")
     demo = commands.add_parser("demo", help="run a full pipeline on a demo site, live")
     demo.add_argument("--keywords", type=int, default=0, help="use only the first N keywords")
@@ -74,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             upgrade(settings.resolved_database_url())
             print(f"database is up to date: {settings.resolved_database_url()}")
         elif args.command == "worker":
-            asyncio.run(_run_worker(settings))
+            asyncio.run(_serve(settings, worker=True, api=False))
+        elif args.command == "api":
+            asyncio.run(_serve(settings, worker=False, api=True))
         elif args.command == "dev":
             asyncio.run(_dev(settings))
         elif args.command == "demo":

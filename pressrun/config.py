@@ -75,6 +75,19 @@ class Settings(BaseSettings):
     # How long a stopping worker lets running activities finish before cancelling them.
     worker_shutdown_grace_seconds: int = 10
 
+    admin_api_key: SecretStr | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # A pause / resume / cancel waits this long for a worker to accept it, then is recorded
+    # as a signal and answered 202.
+    control_timeout_seconds: float = 3.0
+    # `current_processing` asks the workflow for live detail, for at most this long.
+    live_query_timeout_seconds: float = 1.0
+    sse_poll_seconds: float = 0.5
+    sse_heartbeat_seconds: float = 15.0
+    max_upload_bytes: int = 2_000_000
+    max_keywords_per_import: int = 20_000
+
     log_level: str = "INFO"
     log_json: bool | None = None
 

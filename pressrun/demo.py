@@ -17,23 +17,26 @@ from pressrun.config import Settings
 from pressrun.contracts import RESULT_FIELDS, STAGE_NAMES
 from pressrun.db import SessionFactory, transaction
 from pressrun.migrate import upgrade
-from pressrun.models import Account, AutomationConfig, AutomationRun
+from pressrun.models import Account, AutomationConfig, AutomationRun, Site
 from pressrun.models.automation import FINISHED_STATUSES
 from pressrun.run_service import start_run
 from pressrun.runtime import open_runtime
-from pressrun.services.accounts import create_account, create_site
+from pressrun.services.accounts import create_site
+from pressrun.services.demo_tenant import DEMO_CREDITS, demo_account
 from pressrun.services.keywords import demo_keywords, import_keywords
-
-DEMO_CREDITS = Decimal("20000")
 
 
 def create_demo_site(sessions: SessionFactory, keywords: int) -> tuple[int, int, int]:
+    """A new site of the demo account, so every demo runs the whole pipeline."""
     rows = demo_keywords()
     if keywords:
         rows = rows[:keywords]
     with transaction(sessions) as session:
-        account = create_account(session, "Demo account", DEMO_CREDITS)
-        site = create_site(session, account, name="Demo site", url="https://demo.pressrun.local")
+        account = demo_account(session)
+        sites = len(session.exec(select(Site.id).where(Site.account_id == account.id)).all())
+        site = create_site(
+            session, account, name=f"Demo site {sites + 1}", url="https://demo.pressrun.local"
+        )
         imported = import_keywords(session, site.id or 0, rows)
         config = session.exec(
             select(AutomationConfig).where(AutomationConfig.site_id == site.id)
@@ -78,7 +81,7 @@ async def run_demo(settings: Settings, *, keywords: int = 0) -> int:
     async with open_runtime(settings) as rt:
         account_id, site_id, imported = create_demo_site(rt.sessions, keywords)
         console.print(
-            f"Demo account {account_id} with {DEMO_CREDITS} credits; site {site_id} "
+            f"Demo account {account_id} (topped up to {DEMO_CREDITS} credits); site {site_id} "
             f"with {imported} keywords. AI provider: [bold]{rt.provider.name}[/]."
         )
         started = await start_run(rt.client, settings, site_id=site_id, account_id=account_id)

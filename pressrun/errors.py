@@ -34,3 +34,32 @@ class RunAlreadyActiveError(PressrunError):
             f"Site {site_id} already has a run in progress: run {run_id or 'unknown'} "
             f"(workflow {workflow_id})"
         )
+
+
+class TemporalUnavailableError(PressrunError):
+    """The Temporal server cannot be reached."""
+
+
+class InvalidTransitionError(PressrunError):
+    """A pause / resume / cancel that does not apply to the run's state."""
+
+    def __init__(self, message: str, *, run_id: str | None = None, status: str | None = None):
+        self.run_id = run_id
+        self.status = status
+        super().__init__(message)
+
+
+class AuthenticationError(PressrunError):
+    """No API key, or one that is unknown or revoked."""
+
+
+class PermissionDeniedError(PressrunError):
+    """A valid key without the right to this route."""
+
+
+class FieldError(PressrunError):
+    """Input that failed validation, with the fields named; nothing was changed."""
+
+    def __init__(self, errors: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in errors))

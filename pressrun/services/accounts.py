@@ -5,9 +5,26 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
-from pressrun.models import Account, CreditLedger, PublishingSettings, Site
+from pressrun.models import (
+    Account,
+    AutomationConfig,
+    AutomationLog,
+    AutomationRun,
+    Cluster,
+    Content,
+    CreditLedger,
+    Idea,
+    Image,
+    ImagePrompt,
+    Keyword,
+    PublishingSettings,
+    RunBatch,
+    Site,
+    Task,
+)
 from pressrun.stages.planning import default_config, get_or_create_config
 
 
@@ -55,3 +72,29 @@ def create_site(
     )
     session.flush()
     return site
+
+
+def delete_site(session: Session, site: Site) -> None:
+    """Delete a site and every row that belongs to it, children before parents."""
+    site_id = site.id
+    runs = select(AutomationRun.id).where(AutomationRun.site_id == site_id)
+    for model, condition in (
+        (AutomationLog, col(AutomationLog.run_id).in_(runs)),
+        (RunBatch, col(RunBatch.run_id).in_(runs)),
+        (Image, Image.site_id == site_id),
+        (ImagePrompt, ImagePrompt.site_id == site_id),
+        (Content, Content.site_id == site_id),
+        (Task, Task.site_id == site_id),
+        (Idea, Idea.site_id == site_id),
+        (Keyword, Keyword.site_id == site_id),
+        (Cluster, Cluster.site_id == site_id),
+        (AutomationRun, AutomationRun.site_id == site_id),
+        (AutomationConfig, AutomationConfig.site_id == site_id),
+        (PublishingSettings, PublishingSettings.site_id == site_id),
+    ):
+        session.execute(sa.delete(model).where(condition))  # type: ignore[arg-type]
+    session.execute(
+        sa.update(CreditLedger).where(col(CreditLedger.site_id) == site_id).values(site_id=None)
+    )
+    session.delete(site)
+    session.flush()

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from pressrun.config import Settings
 from pressrun.contracts import AI_STAGES, STAGE_NAMES, RunPlan, StagePlan
-from pressrun.models import AutomationConfig, DefaultAutomationConfig, Site
+from pressrun.models import Account, AutomationConfig, DefaultAutomationConfig, Site
 from pressrun.models.automation import StageColumns
 from pressrun.stages.clustering import pending_keywords
 from pressrun.stages.content import pending_tasks
@@ -153,3 +153,11 @@ def build_plan(
         balance=balance,
         initial_snapshot=snapshot,
     )
+
+
+def plan_for_site(session: Session, site: Site, settings: Settings) -> RunPlan:
+    """What a run started now would do and cost (the `estimate` endpoint and `run_now`)."""
+    config = get_or_create_config(session, site)
+    account = session.get(Account, site.account_id)
+    balance = account.credit_balance if account else Decimal(0)
+    return build_plan(config, capture_snapshot(session, site.id or 0), balance, settings)

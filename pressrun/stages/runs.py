@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pressrun.config import Settings
@@ -20,6 +21,31 @@ from pressrun.models.automation import RunStatus
 from pressrun.models.base import utcnow
 from pressrun.stages.common import add_log
 from pressrun.stages.planning import build_plan, capture_snapshot, get_or_create_config
+
+
+def ensure_run_row(session: Session, req: PrepareRequest, config_id: int | None) -> AutomationRun:
+    """The run's row, created by whichever comes first: the API after starting, or the run."""
+    run = session.get(AutomationRun, req.run_id)
+    if run is not None:
+        return run
+    run = AutomationRun(
+        id=req.run_id,
+        account_id=req.account_id,
+        site_id=req.site_id,
+        config_id=config_id,
+        workflow_id=req.workflow_id,
+        trigger_type=req.trigger_type,
+        status=RunStatus.RUNNING,
+        current_stage=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:
+        found = session.get(AutomationRun, req.run_id)
+        assert found is not None
+        return found
+    return run
 
 
 def prepare_run(sessions: SessionFactory, settings: Settings, req: PrepareRequest) -> RunPlan:
@@ -41,18 +67,8 @@ def prepare_run(sessions: SessionFactory, settings: Settings, req: PrepareReques
             return RunPlan.model_validate(run.plan)
         snapshot = capture_snapshot(session, site.id or 0)
         plan = build_plan(config, snapshot, account.credit_balance, settings)
-        if run is None:
-            run = AutomationRun(
-                id=req.run_id,
-                account_id=req.account_id,
-                site_id=req.site_id,
-                config_id=config.id,
-                workflow_id=req.workflow_id,
-                trigger_type=req.trigger_type,
-                status=RunStatus.RUNNING,
-                current_stage=1,
-            )
-            session.add(run)
+        run = ensure_run_row(session, req, config.id)
+        run.current_stage = 1
         run.estimated_credits = plan.required
         run.initial_snapshot = snapshot
         run.plan = plan.model_dump(mode="json")

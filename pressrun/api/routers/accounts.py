@@ -1,0 +1,89 @@
+"""Accounts (admin) and API keys (each account's own)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, status
+from sqlmodel import col, func, select
+
+from pressrun.api.deps import AccountId, Admin, SessionDep
+from pressrun.api.schemas import (
+    AccountCreate,
+    AccountCreated,
+    AccountOut,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
+    CreditGrant,
+    Page,
+)
+from pressrun.errors import NotFoundError
+from pressrun.models import Account, ApiKey
+from pressrun.models.base import utcnow
+from pressrun.services.accounts import create_account, grant_credits
+from pressrun.services.api_keys import issue_key
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=AccountCreated)
+def create(body: AccountCreate, session: SessionDep, _: Admin) -> AccountCreated:
+    """Create an account and its first API key (admin). The key is shown only here."""
+    account = create_account(session, body.name, body.credits)
+    issued = issue_key(session, account.id or 0, "default")
+    return AccountCreated(
+        account=AccountOut.model_validate(account),
+        api_key=ApiKeyCreated.model_validate({**issued.row.model_dump(), "key": issued.key}),
+    )
+
+
+@router.get("/accounts", response_model=Page[AccountOut])
+def list_accounts(
+    session: SessionDep,
+    _: Admin,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> Page[AccountOut]:
+    total = session.exec(select(func.count()).select_from(Account)).one()
+    rows = session.exec(select(Account).order_by(col(Account.id)).offset(offset).limit(limit))
+    return Page(
+        items=[AccountOut.model_validate(a) for a in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.post("/accounts/{account_id}/credits", response_model=AccountOut)
+def grant(account_id: int, body: CreditGrant, session: SessionDep, _: Admin) -> AccountOut:
+    """Add credits to an account (admin)."""
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFoundError(f"Account {account_id} not found.")
+    grant_credits(session, account, body.amount, reason=body.reason)
+    return AccountOut.model_validate(account)
+
+
+@router.get("/account", response_model=AccountOut)
+def me(session: SessionDep, account_id: AccountId) -> AccountOut:
+    """The caller's own account."""
+    return AccountOut.model_validate(session.get(Account, account_id))
+
+
+@router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
+def create_key(body: ApiKeyCreate, session: SessionDep, account_id: AccountId) -> ApiKeyCreated:
+    issued = issue_key(session, account_id, body.name)
+    return ApiKeyCreated.model_validate({**issued.row.model_dump(), "key": issued.key})
+
+
+@router.get("/api-keys", response_model=list[ApiKeyOut])
+def list_keys(session: SessionDep, account_id: AccountId) -> list[ApiKeyOut]:
+    rows = session.exec(
+        select(ApiKey).where(ApiKey.account_id == account_id).order_by(col(ApiKey.id))
+    )
+    return [ApiKeyOut.model_validate(k) for k in rows]
+
+
+@router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_key(key_id: int, session: SessionDep, account_id: AccountId) -> None:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.account_id != account_id:
+        raise NotFoundError(f"API key {key_id} not found.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()

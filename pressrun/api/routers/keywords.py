@@ -1,0 +1,214 @@
+"""A site's keywords and what the first stages made of them: clusters, ideas, writing tasks.
+
+Also the lookup and paging helpers every pipeline-item route uses. The router's paths are
+relative to a site: `content.router` mounts it under `/api/v1/sites/{site_id}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+from sqlmodel import Session, SQLModel, col, func, select
+
+from pressrun.api.content_schemas import (
+    ClusterDetail,
+    ClusterOut,
+    IdeaOut,
+    ImportResultOut,
+    KeywordImport,
+    KeywordIn,
+    KeywordOut,
+    Paging,
+    TaskOut,
+)
+from pressrun.api.deps import PathSite, SessionDep, StateDep
+from pressrun.api.schemas import Page
+from pressrun.api.uploads import UPLOAD_SCHEMA, parse_keyword_csv, read_upload
+from pressrun.errors import FieldError, NotFoundError
+from pressrun.models import Cluster, Idea, Keyword, Site, Task
+from pressrun.models.content import ClusterStatus, IdeaStatus, KeywordStatus, TaskStatus
+from pressrun.services.keywords import KeywordRow, import_keywords
+
+router = APIRouter(tags=["keywords"])
+
+ModelT = TypeVar("ModelT", bound=SQLModel)
+OutT = TypeVar("OutT", bound=BaseModel)
+PagingDep = Annotated[Paging, Depends()]
+
+
+def site_item(session: Session, model: type[ModelT], item_id: int, site: Site) -> ModelT:
+    """A row of the site; one of another site is indistinguishable from a missing one."""
+    row = session.get(model, item_id)
+    if row is None or getattr(row, "site_id", None) != site.id:
+        raise NotFoundError(f"{model.__name__} {item_id} not found.")
+    return row
+
+
+def page_of(
+    session: Session,
+    model: type[ModelT],
+    where: Sequence[Any],
+    paging: Paging,
+    out: type[OutT],
+) -> Page[OutT]:
+    """One page of `model` rows matching `where`, oldest first."""
+    total = session.exec(select(func.count()).select_from(model).where(*where)).one()
+    rows = session.exec(
+        select(model)
+        .where(*where)
+        .order_by(model.id)  # type: ignore[attr-defined]
+        .offset(paging.offset)
+        .limit(paging.limit)
+    )
+    return Page(
+        items=[out.model_validate(r) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+def contains(column: Any, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring match, with LIKE's wildcards in `text` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return col(column).ilike(f"%{escaped}%", escape="\\")
+
+
+def _import(session: Session, site: Site, rows: list[KeywordIn], limit: int) -> ImportResultOut:
+    if len(rows) > limit:
+        raise FieldError([(("keywords",), f"more than {limit} keywords in one import")])
+    batch: list[KeywordRow] = list(rows)
+    result = import_keywords(session, site.id or 0, batch)
+    return ImportResultOut(created=result.created, duplicates=result.duplicates)
+
+
+@router.post("/keywords", status_code=status.HTTP_201_CREATED, response_model=ImportResultOut)
+def import_json(
+    body: KeywordImport, site: PathSite, session: SessionDep, state: StateDep
+) -> ImportResultOut:
+    """Add keywords; any invalid row refuses the whole import (422, rows by 0-based index).
+
+    Keywords the site already has, compared case- and whitespace-insensitively, or repeated
+    in the request, are skipped and counted as duplicates.
+    """
+    return _import(session, site, body.keywords, state.settings.max_keywords_per_import)
+
+
+@router.post(
+    "/keywords/import",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportResultOut,
+    openapi_extra=UPLOAD_SCHEMA,
+)
+async def import_csv(
+    request: Request, site: PathSite, session: SessionDep, state: StateDep
+) -> ImportResultOut:
+    """Add keywords from a CSV file (multipart field `file`).
+
+    Header row `keyword,volume,difficulty,intent`; only `keyword` is required. All or
+    nothing: errors name rows counted from 1 at the first data row, with line numbers.
+    """
+    settings = state.settings
+    data = await read_upload(request, "file", settings.max_upload_bytes)
+    rows = parse_keyword_csv(data, field="file", max_rows=settings.max_keywords_per_import)
+    return await run_in_threadpool(_import, session, site, rows, settings.max_keywords_per_import)
+
+
+@router.get("/keywords", response_model=Page[KeywordOut])
+def list_keywords(
+    site: PathSite,
+    session: SessionDep,
+    paging: PagingDep,
+    status: KeywordStatus | None = None,
+    cluster_id: int | None = None,
+    q: str | None = Query(None, min_length=1, max_length=300),
+) -> Page[KeywordOut]:
+    where: list[Any] = [Keyword.site_id == site.id]
+    if status is not None:
+        where.append(Keyword.status == status)
+    if cluster_id is not None:
+        where.append(Keyword.cluster_id == cluster_id)
+    if q:
+        where.append(contains(Keyword.text, q))
+    return page_of(session, Keyword, where, paging, KeywordOut)
+
+
+@router.delete("/keywords/{keyword_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_keyword(keyword_id: int, site: PathSite, session: SessionDep) -> None:
+    """Delete a keyword not yet clustered (`new` or `failed`).
+
+    A clustered keyword is part of its cluster and of what was written from it, so it is
+    refused with a 422 that says so.
+    """
+    keyword = site_item(session, Keyword, keyword_id, site)
+    if keyword.status == KeywordStatus.CLUSTERED:
+        raise FieldError(
+            [
+                (
+                    ("keyword_id",),
+                    f"keyword {keyword_id} is already in cluster {keyword.cluster_id}; "
+                    "only new or failed keywords can be deleted",
+                )
+            ]
+        )
+    session.delete(keyword)
+
+
+@router.get("/clusters", response_model=Page[ClusterOut])
+def list_clusters(
+    site: PathSite, session: SessionDep, paging: PagingDep, status: ClusterStatus | None = None
+) -> Page[ClusterOut]:
+    where: list[Any] = [Cluster.site_id == site.id]
+    if status is not None:
+        where.append(Cluster.status == status)
+    return page_of(session, Cluster, where, paging, ClusterOut)
+
+
+@router.get("/clusters/{cluster_id}", response_model=ClusterDetail)
+def read_cluster(cluster_id: int, site: PathSite, session: SessionDep) -> ClusterDetail:
+    """A cluster with its keywords."""
+    cluster = site_item(session, Cluster, cluster_id, site)
+    keywords = session.exec(
+        select(Keyword).where(Keyword.cluster_id == cluster.id).order_by(col(Keyword.id))
+    )
+    return ClusterDetail.model_validate(
+        {
+            **ClusterOut.model_validate(cluster).model_dump(),
+            "keywords": [KeywordOut.model_validate(k) for k in keywords],
+        }
+    )
+
+
+@router.get("/ideas", response_model=Page[IdeaOut])
+def list_ideas(
+    site: PathSite, session: SessionDep, paging: PagingDep, status: IdeaStatus | None = None
+) -> Page[IdeaOut]:
+    where: list[Any] = [Idea.site_id == site.id]
+    if status is not None:
+        where.append(Idea.status == status)
+    return page_of(session, Idea, where, paging, IdeaOut)
+
+
+@router.get("/ideas/{idea_id}", response_model=IdeaOut)
+def read_idea(idea_id: int, site: PathSite, session: SessionDep) -> IdeaOut:
+    return IdeaOut.model_validate(site_item(session, Idea, idea_id, site))
+
+
+@router.get("/tasks", response_model=Page[TaskOut])
+def list_tasks(
+    site: PathSite, session: SessionDep, paging: PagingDep, status: TaskStatus | None = None
+) -> Page[TaskOut]:
+    where: list[Any] = [Task.site_id == site.id]
+    if status is not None:
+        where.append(Task.status == status)
+    return page_of(session, Task, where, paging, TaskOut)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskOut)
+def read_task(task_id: int, site: PathSite, session: SessionDep) -> TaskOut:
+    return TaskOut.model_validate(site_item(session, Task, task_id, site))

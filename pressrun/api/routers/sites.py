@@ -1,0 +1,56 @@
+"""Sites: the caller's websites, each with its automation config and publishing settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlmodel import col, select
+
+from pressrun.api.deps import AccountId, PathSite, SessionDep
+from pressrun.api.schemas import SiteCreate, SiteOut, SiteUpdate
+from pressrun.errors import RunAlreadyActiveError
+from pressrun.models import Account, Site
+from pressrun.services.accounts import create_site, delete_site
+from pressrun.services.progress import active_run
+
+router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SiteOut)
+def create(body: SiteCreate, session: SessionDep, account_id: AccountId) -> SiteOut:
+    account = session.get(Account, account_id)
+    assert account is not None
+    site = create_site(session, account, name=body.name, url=str(body.url), timezone=body.timezone)
+    return SiteOut.model_validate(site)
+
+
+@router.get("", response_model=list[SiteOut])
+def list_sites(session: SessionDep, account_id: AccountId) -> list[SiteOut]:
+    rows = session.exec(select(Site).where(Site.account_id == account_id).order_by(col(Site.id)))
+    return [SiteOut.model_validate(s) for s in rows]
+
+
+@router.get("/{site_id}", response_model=SiteOut)
+def read(site: PathSite) -> SiteOut:
+    return SiteOut.model_validate(site)
+
+
+@router.patch("/{site_id}", response_model=SiteOut)
+def update(body: SiteUpdate, site: PathSite, session: SessionDep) -> SiteOut:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "url" in changes:
+        changes["url"] = str(changes["url"])
+    for key, value in changes.items():
+        setattr(site, key, value)
+    session.add(site)
+    return SiteOut.model_validate(site)
+
+
+@router.delete("/{site_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete(site: PathSite, session: SessionDep) -> None:
+    """Delete a site with everything it holds; refused while a run is in progress."""
+    run = active_run(session, site.id or 0)
+    if run is not None:
+        raise RunAlreadyActiveError(
+            site_id=site.id or 0, run_id=run.id, workflow_id=run.workflow_id
+        )
+    delete_site(session, site)
