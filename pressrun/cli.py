@@ -19,41 +19,49 @@ log = structlog.get_logger("pressrun")
 
 
 async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
-    """Run a worker and/or the API in this process until SIGINT or SIGTERM."""
+    """Run a worker and/or the API in this process until SIGINT or SIGTERM.
+
+    The API alone starts without Temporal (it connects on first use), so progress
+    endpoints answer while Temporal or the workers are down."""
     from pressrun.api.app import create_app
     from pressrun.api.serve import serve_until
     from pressrun.api.state import ApiState
+    from pressrun.db import create_db_engine, make_session_factory
     from pressrun.runtime import open_runtime, wait_for_shutdown_signal
     from pressrun.worker import build_worker
 
-    async with open_runtime(settings) as rt:
+    async with contextlib.AsyncExitStack() as stack:
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
-        if api:
+        if worker:
+            rt = await stack.enter_async_context(open_runtime(settings))
             state = ApiState(settings, rt.engine, rt.sessions, client=rt.client)
+            await stack.enter_async_context(
+                build_worker(rt.client, settings, rt.sessions, rt.provider)
+            )
+            log.info(
+                "worker started",
+                task_queue=settings.task_queue,
+                temporal=settings.temporal_address,
+                ai_provider=rt.provider.name,
+            )
+        else:
+            engine = create_db_engine(settings.resolved_database_url())
+            stack.callback(engine.dispose)
+            state = ApiState(settings, engine, make_session_factory(engine))
+        if api:
             app = create_app(settings, state=state)
             tasks.append(
                 asyncio.create_task(serve_until(app, settings.api_host, settings.api_port, stop))
             )
             log.info("api started", url=f"http://{settings.api_host}:{settings.api_port}")
-        async with contextlib.AsyncExitStack() as stack:
-            if worker:
-                await stack.enter_async_context(
-                    build_worker(rt.client, settings, rt.sessions, rt.provider)
-                )
-                log.info(
-                    "worker started",
-                    task_queue=settings.task_queue,
-                    temporal=settings.temporal_address,
-                    ai_provider=rt.provider.name,
-                )
-            waiter = asyncio.create_task(wait_for_shutdown_signal())
-            await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
-            log.info("stopping")
-            stop.set()
-            waiter.cancel()
-            for task in tasks:
-                await task
+        waiter = asyncio.create_task(wait_for_shutdown_signal())
+        await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+        log.info("stopping")
+        stop.set()
+        waiter.cancel()
+        for task in tasks:
+            await task
 
 
 def _dev_access(settings: Settings) -> tuple[Settings, str]:
@@ -122,7 +130,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "worker":
             asyncio.run(_serve(settings, worker=True, api=False))
         elif args.command == "api":
-            asyncio.run(_serve(settings, worker=False, api=True))
+            if settings.api_workers > 1:
+                import uvicorn
+
+                uvicorn.run(
+                    "pressrun.api.main:app_factory",
+                    factory=True,
+                    host=settings.api_host,
+                    port=settings.api_port,
+                    workers=settings.api_workers,
+                    log_config=None,
+                    access_log=False,
+                )
+            else:
+                asyncio.run(_serve(settings, worker=False, api=True))
         elif args.command == "dev":
             asyncio.run(_dev(settings))
         elif args.command == "demo":

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     admin_api_key: SecretStr | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # `pressrun api` alone: uvicorn worker processes (the API is CPU-bound per process).
+    api_workers: int = 1
     # A pause / resume / cancel waits this long for a worker to accept it, then is recorded
     # as a signal and answered 202.
     control_timeout_seconds: float = 3.0

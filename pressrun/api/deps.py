@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from pressrun.api.state import ApiState
-from pressrun.config import Settings
+from pressrun.db import transaction
 from pressrun.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from pressrun.models import Site
-from pressrun.services.api_keys import find_key
+from pressrun.services.api_keys import find_key, hash_key
+
+T = TypeVar("T")
 
 
-def get_state(request: Request) -> ApiState:
+async def get_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.pressrun
     return state
 
@@ -57,19 +60,24 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def resolve_caller(request: Request, settings: Settings, session: Session) -> Caller:
+def resolve_caller(request: Request, state: ApiState, session: Session) -> Caller:
     token = _bearer(request)
-    admin = settings.admin_api_key
+    admin = state.settings.admin_api_key
     if admin is not None and hmac.compare_digest(token, admin.get_secret_value()):
         return Caller(account_id=None, is_admin=True)
+    digest = hash_key(token)
+    cached = state.keys.get(digest)
+    if cached is not None:
+        return Caller(account_id=cached[0], is_admin=False, key_id=cached[1])
     key = find_key(session, token)
     if key is None:
         raise AuthenticationError("Invalid or revoked API key.")
+    state.keys.put(digest, key.account_id, key.id or 0)
     return Caller(account_id=key.account_id, is_admin=False, key_id=key.id)
 
 
 def get_caller(request: Request, state: StateDep, session: SessionDep) -> Caller:
-    return resolve_caller(request, state.settings, session)
+    return resolve_caller(request, state, session)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -83,11 +91,12 @@ def account_of(caller: Caller) -> int:
     return caller.account_id
 
 
-def require_account(caller: CallerDep) -> int:
+async def require_account(caller: CallerDep) -> int:
+    # async: pure checks run on the event loop, sparing a thread-pool hop per request.
     return account_of(caller)
 
 
-def require_admin(caller: CallerDep) -> Caller:
+async def require_admin(caller: CallerDep) -> Caller:
     if not caller.is_admin:
         raise PermissionDeniedError("This route needs the admin API key.")
     return caller
@@ -117,3 +126,23 @@ def site_from_path(session: SessionDep, account_id: AccountId, site_id: int) -> 
 
 QuerySite = Annotated[Site, Depends(site_from_query)]
 PathSite = Annotated[Site, Depends(site_from_path)]
+
+
+# Hot read paths (dashboards poll them) avoid FastAPI's per-dependency thread hops: the
+# caller, the site and the read share one session on one worker thread.
+
+SiteIdQuery = Annotated[int, Query(gt=0)]
+
+
+async def read_for_site(
+    request: Request, state: ApiState, site_id: int, fn: Callable[[Session, int], T]
+) -> T:
+    """Authenticate, check the site belongs to the caller, then run `fn(session, site_id)`."""
+
+    def work() -> T:
+        with transaction(state.sessions) as session:
+            caller = resolve_caller(request, state, session)
+            site = owned_site(session, account_of(caller), site_id)
+            return fn(session, site.id or 0)
+
+    return await asyncio.to_thread(work)

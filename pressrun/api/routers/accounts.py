@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, status
 from sqlmodel import col, func, select
 
-from pressrun.api.deps import AccountId, Admin, SessionDep
+from pressrun.api.deps import AccountId, Admin, SessionDep, StateDep
 from pressrun.api.schemas import (
     AccountCreate,
     AccountCreated,
@@ -81,9 +81,10 @@ def list_keys(session: SessionDep, account_id: AccountId) -> list[ApiKeyOut]:
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: int, session: SessionDep, account_id: AccountId) -> None:
+def revoke_key(key_id: int, session: SessionDep, account_id: AccountId, state: StateDep) -> None:
     key = session.get(ApiKey, key_id)
     if key is None or key.account_id != account_id:
         raise NotFoundError(f"API key {key_id} not found.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+    state.keys.forget_account_key(key_id)

@@ -10,13 +10,14 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session, col, func, select
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
-from pressrun.api.deps import QuerySite, SessionDep, StateDep
+from pressrun.api.deps import QuerySite, SessionDep, SiteIdQuery, StateDep, read_for_site
+from pressrun.api.responses import FastJSONResponse
 from pressrun.contracts import ControlReply, LiveDetail, PrepareRequest
 from pressrun.errors import (
     InsufficientCreditsError,
@@ -39,10 +40,10 @@ RunIdQuery = Annotated[str, Query(min_length=1, max_length=64)]
 TEST_MODE_FIELDS = frozenset({"test_mode_enabled", "test_trigger_at"})
 
 
-def _run_of_site(session: Session, site: Site, run_id: str) -> AutomationRun:
+def _run_of_site(session: Session, site_id: int, run_id: str) -> AutomationRun:
     run = session.get(AutomationRun, run_id)
-    if run is None or run.site_id != site.id:
-        raise NotFoundError(f"Run {run_id} not found for site {site.id}.")
+    if run is None or run.site_id != site_id:
+        raise NotFoundError(f"Run {run_id} not found for site {site_id}.")
     return run
 
 
@@ -100,55 +101,70 @@ async def run_now(site: QuerySite, session: SessionDep, state: StateDep) -> dict
     }
 
 
-@router.get("/current_run/")
-def current_run(site: QuerySite, session: SessionDep) -> dict[str, Any]:
+@router.get("/current_run/", response_class=FastJSONResponse)
+async def current_run(request: Request, state: StateDep, site_id: SiteIdQuery) -> Response:
     """The run in progress (running or paused), or null."""
-    run = progress.active_run(session, site.id or 0)
-    return {"run": progress.run_summary(run) if run else None}
+
+    def read(session: Session, site: int) -> dict[str, Any]:
+        run = progress.active_run(session, site)
+        return {"run": progress.run_summary(run) if run else None}
+
+    return FastJSONResponse(await read_for_site(request, state, site_id, read))
 
 
-@router.get("/pipeline_overview/")
-def pipeline_overview(site: QuerySite, session: SessionDep) -> dict[str, Any]:
-    return progress.pipeline_overview(session, site.id or 0)
+@router.get("/pipeline_overview/", response_class=FastJSONResponse)
+async def pipeline_overview(request: Request, state: StateDep, site_id: SiteIdQuery) -> Response:
+    return FastJSONResponse(
+        await read_for_site(request, state, site_id, progress.pipeline_overview)
+    )
 
 
 @router.get("/current_processing/")
 async def current_processing(
-    site: QuerySite, session: SessionDep, state: StateDep
+    request: Request, state: StateDep, site_id: SiteIdQuery
 ) -> dict[str, Any]:
     """What the run is doing now, from the database; plus the workflow's own live view when
     a worker answers quickly."""
-    run = progress.active_run(session, site.id or 0)
-    if run is None:
+
+    def read(session: Session, site: int) -> tuple[dict[str, Any] | None, str | None]:
+        run = progress.active_run(session, site)
+        if run is None:
+            return None, None
+        return progress.current_processing(session, run), run.workflow_id
+
+    detail, workflow_id = await read_for_site(request, state, site_id, read)
+    if detail is None or workflow_id is None:
         return {"processing": None}
-    detail = progress.current_processing(session, run)
     try:
         client = await state.temporal()
-        live: LiveDetail = await client.get_workflow_handle(run.workflow_id).query(
+        live: LiveDetail = await client.get_workflow_handle(workflow_id).query(
             AutomationRunWorkflow.live,
             rpc_timeout=timedelta(seconds=state.settings.live_query_timeout_seconds),
         )
-        if live.run_id == run.id:
+        if live.run_id == detail["run_id"]:
             detail["live"] = live.model_dump(mode="json")
     except Exception:  # no worker, or Temporal away: the database view stands alone
         detail["live"] = None
     return {"processing": detail}
 
 
-@router.get("/run_progress/")
-def run_progress(
-    site: QuerySite, session: SessionDep, run_id: Annotated[str | None, Query(max_length=64)] = None
-) -> dict[str, Any]:
+@router.get("/run_progress/", response_class=FastJSONResponse)
+async def run_progress(
+    request: Request,
+    state: StateDep,
+    site_id: SiteIdQuery,
+    run_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
     """The spec's unified progress payload, for `run_id` or the site's current/latest run."""
-    if run_id:
-        run: AutomationRun | None = _run_of_site(session, site, run_id)
-    else:
-        run = progress.active_run(session, site.id or 0) or progress.latest_run(
-            session, site.id or 0
-        )
-    if run is None:
-        return {"run": None}
-    return progress.run_progress(run)
+
+    def read(session: Session, site: int) -> dict[str, Any]:
+        if run_id:
+            run: AutomationRun | None = _run_of_site(session, site, run_id)
+        else:
+            run = progress.active_run(session, site) or progress.latest_run(session, site)
+        return progress.run_progress(run) if run else {"run": None}
+
+    return FastJSONResponse(await read_for_site(request, state, site_id, read))
 
 
 async def _control(
@@ -158,7 +174,7 @@ async def _control(
     session: Session,
     state: Any,
 ) -> JSONResponse:
-    run = _run_of_site(session, site, run_id)
+    run = _run_of_site(session, site.id or 0, run_id)
     if run.status in FINISHED_STATUSES:
         raise InvalidTransitionError(
             f"Cannot {action}: the run has already ended ({run.status}).",
@@ -284,7 +300,7 @@ def logs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     """The run's activity log, oldest first; pass the last `id` as `after_id` to follow it."""
-    run = _run_of_site(session, site, run_id)
+    run = _run_of_site(session, site.id or 0, run_id)
     rows = session.exec(
         select(AutomationLog)
         .where(AutomationLog.run_id == run.id, col(AutomationLog.id) > after_id)

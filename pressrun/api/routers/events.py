@@ -70,7 +70,7 @@ async def _stream(request: Request, state: ApiState, site_id: int) -> AsyncItera
 def _authorize(request: Request, state: ApiState, site_id: int) -> None:
     # A short transaction of its own: the stream must not hold a database connection open.
     with transaction(state.sessions) as session:
-        owned_site(session, account_of(resolve_caller(request, state.settings, session)), site_id)
+        owned_site(session, account_of(resolve_caller(request, state, session)), site_id)
 
 
 @router.get("/events/")
