@@ -12,8 +12,9 @@ from pressrun.ai.base import AIProvider
 from pressrun.config import Settings
 from pressrun.db import SessionFactory
 from pressrun.workflows.automation_run import AutomationRunWorkflow
+from pressrun.workflows.launcher import AutomationLauncherWorkflow
 
-WORKFLOWS = [AutomationRunWorkflow]
+WORKFLOWS = [AutomationRunWorkflow, AutomationLauncherWorkflow]
 
 
 def build_worker(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import structlog
@@ -19,16 +19,20 @@ from temporalio.exceptions import ApplicationError
 from pressrun.ai.base import AIProvider, AIRetryableError
 from pressrun.config import Settings
 from pressrun.contracts import (
+    CHECK_LAUNCH,
     FINISH_RUN,
     PREPARE_RUN,
+    RECORD_SKIP,
     RECORD_STAGE,
     SET_RUN_STATUS,
     STAGE_ACTIVITIES,
     BatchRequest,
     BatchResult,
     FinishRequest,
+    LaunchDecision,
     PrepareRequest,
     RunPlan,
+    SkipRecord,
     StageRecord,
     StatusChange,
 )
@@ -40,6 +44,7 @@ from pressrun.stages import (
     ideas,
     image_prompts,
     images,
+    launch,
     review,
     runs,
     tasks,
@@ -129,6 +134,14 @@ class RunActivities:
     async def finish_run(self, req: FinishRequest) -> None:
         await self._db(runs.finish_run, self._sessions, req)
 
+    @activity.defn(name=CHECK_LAUNCH)
+    async def check_launch(self, site_id: int, now: datetime) -> LaunchDecision:
+        return await self._db(launch.check_launch, self._sessions, self._settings, site_id, now)
+
+    @activity.defn(name=RECORD_SKIP)
+    async def record_skip(self, rec: SkipRecord) -> None:
+        await self._db(launch.record_skip, self._sessions, rec)
+
     @activity.defn(name=STAGE_ACTIVITIES[1])
     async def cluster_keywords(self, req: BatchRequest) -> BatchResult:
         return await self._stage(clustering.run_batch, req)
@@ -163,6 +176,8 @@ class RunActivities:
             self.record_stage,
             self.set_run_status,
             self.finish_run,
+            self.check_launch,
+            self.record_skip,
             self.cluster_keywords,
             self.generate_ideas,
             self.create_tasks,

@@ -24,9 +24,13 @@ class RunStatus(StrEnum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     FAILED = "failed"
+    # A scheduled start that did not run (23-hour block, a run in progress, disabled).
+    SKIPPED = "skipped"
 
 
-FINISHED_STATUSES = frozenset({RunStatus.CANCELLED, RunStatus.COMPLETED, RunStatus.FAILED})
+FINISHED_STATUSES = frozenset(
+    {RunStatus.CANCELLED, RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.SKIPPED}
+)
 
 
 class TriggerType(StrEnum):
