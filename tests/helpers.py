@@ -24,6 +24,13 @@ def run_row(sessions: SessionFactory, run_id: str) -> AutomationRun | None:
         return s.get(AutomationRun, run_id)
 
 
+def stage_batches(sessions: SessionFactory, run_id: str, stage: int) -> int:
+    """Batches of `stage` the run row shows committed so far."""
+    run = run_row(sessions, run_id)
+    result = getattr(run, f"stage_{stage}_result", None) if run else None
+    return int((result or {}).get("batches_run", 0))
+
+
 def count(sessions: SessionFactory, model: Any, **where: Any) -> int:
     with transaction(sessions) as s:
         stmt = select(func.count()).select_from(model)

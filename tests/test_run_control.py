@@ -23,7 +23,15 @@ from pressrun.models import Cluster, Content, CreditLedger, Keyword, PublishingS
 from pressrun.run_service import start_run
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 from tests.conftest import FULL_BUDGETS, SiteFactory
-from tests.helpers import balance, count, ledger_charges, logs, run_row, wait_for
+from tests.helpers import (
+    balance,
+    count,
+    ledger_charges,
+    logs,
+    run_row,
+    stage_batches,
+    wait_for,
+)
 
 
 async def test_disabled_stage_is_skipped(
@@ -162,11 +170,7 @@ async def test_pause_then_resume_continues_where_it_stopped(
     started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
     handle = started.handle
 
-    def first_batch_done() -> bool:
-        run = run_row(sessions, started.run_id)
-        return bool(run and (run.stage_1_result or {}).get("batches_run") == 1)
-
-    await wait_for(first_batch_done)
+    await wait_for(lambda: stage_batches(sessions, started.run_id, 1) == 1)
     reply = await handle.execute_update(AutomationRunWorkflow.pause)
     assert reply.pause_requested and reply.status == "running"
     with pytest.raises(WorkflowUpdateFailedError) as refused:
@@ -213,11 +217,7 @@ async def test_cancel_update_stops_after_current_batch(
     before = balance(sessions, account_id)
     started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
 
-    def first_batch_done() -> bool:
-        run = run_row(sessions, started.run_id)
-        return bool(run and (run.stage_1_result or {}).get("batches_run") == 1)
-
-    await wait_for(first_batch_done)
+    await wait_for(lambda: stage_batches(sessions, started.run_id, 1) == 1)
     reply = await started.handle.execute_update(AutomationRunWorkflow.cancel)
     assert reply.cancel_requested
     outcome = await started.handle.result()
@@ -241,11 +241,7 @@ async def test_temporal_cancellation_ends_run_cancelled(
     )
     started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
 
-    def first_batch_done() -> bool:
-        run = run_row(sessions, started.run_id)
-        return bool(run and (run.stage_1_result or {}).get("batches_run") == 1)
-
-    await wait_for(first_batch_done)
+    await wait_for(lambda: stage_batches(sessions, started.run_id, 1) == 1)
     await started.handle.cancel()
     with pytest.raises(WorkflowFailureError) as failure:
         await started.handle.result()
