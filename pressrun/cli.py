@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -64,6 +65,28 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
             await task
 
 
+async def _sync_schedules(settings: Settings) -> int:
+    from pressrun.db import create_db_engine, make_session_factory
+    from pressrun.schedules import sync_all
+    from pressrun.temporal_client import connect
+
+    engine = create_db_engine(settings.resolved_database_url())
+    client = await connect(settings)
+    try:
+        results = await sync_all(client, make_session_factory(engine), settings)
+    finally:
+        engine.dispose()
+        # Release the client's native side now, on this thread, not from a native thread
+        # while the interpreter is finalising (which aborts the process).
+        del client
+        gc.collect()
+    for site_id, action in results:
+        print(f"site {site_id}: {action}")
+    changed = sum(1 for _, action in results if action != "unchanged")
+    print(f"{len(results)} schedules checked, {changed} changed.")
+    return 1 if any(action.startswith("failed") for _, action in results) else 0
+
+
 def _dev_access(settings: Settings) -> tuple[Settings, str]:
     """The embedded default's admin key and a fresh key for the demo account."""
     from pressrun.db import create_db_engine, make_session_factory, transaction
@@ -117,12 +140,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("worker", help="run a worker against TEMPORAL_ADDRESS")
     commands.add_parser("api", help="serve the REST API alone")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    schedules = commands.add_parser("schedules", help="Temporal Schedules of the sites")
+    schedules.add_subparsers(dest="schedules_command", required=True).add_parser(
+        "sync", help="create, update, pause or delete every site's Schedule from its config"
+    )
     demo = commands.add_parser("demo", help="run a full pipeline on a demo site, live")
     demo.add_argument("--keywords", type=int, default=0, help="use only the first N keywords")
     args = parser.parse_args(argv)
 
     settings = get_settings()
     configure_logging(settings)
+    try:
+        return _run_command(args, settings)
+    finally:
+        # Temporal clients hold native resources; freeing them while the interpreter is
+        # still fully alive avoids an abort at exit.
+        gc.collect()
+
+
+def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "migrate":
             upgrade(settings.resolved_database_url())
@@ -144,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             else:
                 asyncio.run(_serve(settings, worker=False, api=True))
+        elif args.command == "schedules":
+            return asyncio.run(_sync_schedules(settings))
         elif args.command == "dev":
             asyncio.run(_dev(settings))
         elif args.command == "demo":

@@ -4,7 +4,9 @@ field named), reset to defaults, tenancy; and the update_config rules the automa
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any, get_args
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -200,13 +202,17 @@ async def test_patch_is_persisted(http: httpx.AsyncClient, tenant: Tenant, api: 
     assert response.status_code == 200, response.text
     body = await get_settings(http, tenant, site["id"])
     assert response.json() == body
+    # The site's Temporal Schedule was reconciled in the same request: its next fire is the
+    # next Monday or Thursday, 06:00 in New York.
+    next_run = datetime.fromisoformat(body["schedule"].pop("next_run_at").replace("Z", "+00:00"))
+    local = next_run.astimezone(ZoneInfo("America/New_York"))
+    assert (local.strftime("%a"), local.hour, local.minute) in {("Mon", 6, 0), ("Thu", 6, 0)}
     assert body["schedule"] == {
         "enabled": True,
         "frequency": "weekly",
         "time": "06:00",
         "days": ["mon", "thu"],
         "timezone": "America/New_York",
-        "next_run_at": None,
         "last_run_at": None,
     }
     assert (stage(body, 1)["batch_size"], stage(body, 1)["per_run_limit"]) == (25, 100)

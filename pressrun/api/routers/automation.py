@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 
 from pressrun.api.deps import QuerySite, SessionDep, SiteIdQuery, StateDep, read_for_site
 from pressrun.api.responses import FastJSONResponse
+from pressrun.api.scheduling import sync_site_schedule
 from pressrun.contracts import ControlReply, LiveDetail, PrepareRequest
 from pressrun.errors import (
     InsufficientCreditsError,
@@ -54,8 +55,11 @@ def get_config(site: QuerySite, session: SessionDep) -> dict[str, Any]:
 
 
 @router.put("/update_config/")
-def put_config(
-    site: QuerySite, session: SessionDep, body: Annotated[dict[str, Any], Body()]
+async def put_config(
+    site: QuerySite,
+    session: SessionDep,
+    state: StateDep,
+    body: Annotated[dict[str, Any], Body()],
 ) -> dict[str, Any]:
     """Update any of the config's fields; every value is validated and all or none apply.
 
@@ -65,6 +69,7 @@ def put_config(
     if admin_only:
         raise PermissionDeniedError(f"{', '.join(admin_only)}: test mode is set by an admin.")
     config = update_config(session, get_or_create_config(session, site), body)
+    await sync_site_schedule(state, session, site)
     return config_json(config)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from pressrun.api.deps import CallerDep, PathSite, SessionDep, StateDep
+from pressrun.api.scheduling import sync_site_schedule
 from pressrun.services.site_settings import (
     apply_unified_patch,
     defaults_json,
@@ -48,7 +49,7 @@ def read_unified_settings(site: PathSite, session: SessionDep, state: StateDep) 
 
 
 @router.patch("/sites/{site_id}/unified-settings/")
-def patch_unified_settings(
+async def patch_unified_settings(
     site: PathSite,
     session: SessionDep,
     state: StateDep,
@@ -61,4 +62,5 @@ def patch_unified_settings(
     Answers the settings as they now are.
     """
     apply_unified_patch(session, site, payload, state.settings)
+    await sync_site_schedule(state, session, site)
     return unified_settings(session, site, state.settings)

@@ -5,21 +5,28 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlmodel import col, select
 
-from pressrun.api.deps import AccountId, PathSite, SessionDep
+from pressrun.api.deps import AccountId, PathSite, SessionDep, StateDep
+from pressrun.api.scheduling import drop_site_schedule, sync_site_schedule
 from pressrun.api.schemas import SiteCreate, SiteOut, SiteUpdate
 from pressrun.errors import RunAlreadyActiveError
 from pressrun.models import Account, Site
 from pressrun.services.accounts import create_site, delete_site
 from pressrun.services.progress import active_run
+from pressrun.stages.planning import get_or_create_config
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SiteOut)
-def create(body: SiteCreate, session: SessionDep, account_id: AccountId) -> SiteOut:
+async def create(
+    body: SiteCreate, session: SessionDep, account_id: AccountId, state: StateDep
+) -> SiteOut:
     account = session.get(Account, account_id)
     assert account is not None
     site = create_site(session, account, name=body.name, url=str(body.url), timezone=body.timezone)
+    if get_or_create_config(session, site).enabled:
+        # Sites start with automation on when the defaults say so: schedule them now.
+        await sync_site_schedule(state, session, site)
     return SiteOut.model_validate(site)
 
 
@@ -46,11 +53,13 @@ def update(body: SiteUpdate, site: PathSite, session: SessionDep) -> SiteOut:
 
 
 @router.delete("/{site_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete(site: PathSite, session: SessionDep) -> None:
+async def delete(site: PathSite, session: SessionDep, state: StateDep) -> None:
     """Delete a site with everything it holds; refused while a run is in progress."""
     run = active_run(session, site.id or 0)
     if run is not None:
         raise RunAlreadyActiveError(
             site_id=site.id or 0, run_id=run.id, workflow_id=run.workflow_id
         )
+    site_id = site.id or 0
     delete_site(session, site)
+    await drop_site_schedule(state, site_id)
