@@ -12,6 +12,7 @@ from pressrun.api.errors import install_error_handlers
 from pressrun.api.observability import ApiMetrics, install_observability
 from pressrun.api.routers import (
     accounts,
+    admin,
     automation,
     content,
     credits,
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
     for router in (
         health.router,
         accounts.router,
+        admin.router,
         sites.router,
         content.router,
         credits.router,

@@ -36,12 +36,13 @@ def check_launch(
         config = session.exec(
             select(AutomationConfig).where(AutomationConfig.site_id == site_id)
         ).first()
-        if config is None or not config.enabled:
-            return LaunchDecision(allowed=False, reason="automation is disabled for this site")
-        if config.test_mode_enabled:
+        if config is not None and config.test_mode_enabled:
+            # Test mode is an admin's: it runs the site now, disabled schedule or not.
             return LaunchDecision(
                 allowed=True, reason="test mode: 23-hour block bypassed", options=options
             )
+        if config is None or not config.enabled:
+            return LaunchDecision(allowed=False, reason="automation is disabled for this site")
         last = session.exec(
             select(AutomationRun)
             .where(AutomationRun.site_id == site_id, AutomationRun.status != RunStatus.SKIPPED)
