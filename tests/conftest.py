@@ -137,6 +137,20 @@ async def worker(
         yield worker
 
 
+@pytest.fixture
+async def dev_worker(
+    dev_env: WorkflowEnvironment,
+    settings: Settings,
+    sessions: SessionFactory,
+    provider: OfflineProvider,
+) -> AsyncIterator[Worker]:
+    """The real worker on the dev server, for tests that fetch results of workflows they did
+    not start themselves (the time-skipping server's clock stays locked for those)."""
+    worker = build_worker(dev_env.client, settings, sessions, provider)
+    async with worker:
+        yield worker
+
+
 FULL_BUDGETS = {f"stage_{n}_budget_pct": 100 for n in (1, 2, 4, 5, 6)}
 
 

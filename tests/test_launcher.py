@@ -1,5 +1,7 @@
 """The launcher a site's Schedule starts: one lock with manual runs, the 23-hour block and
-its bypass in test mode. Started here directly, as the Schedule would start it."""
+its bypass in test mode. Started here directly, as the Schedule would start it, on the dev
+server: the run is the launcher's child, whose result the time-skipping server's clock
+cannot be unlocked for."""
 
 from __future__ import annotations
 
@@ -47,19 +49,19 @@ def set_config(sessions: SessionFactory, site_id: int, **values: object) -> None
 
 
 async def test_scheduled_start_runs_the_site_under_its_run_id(
-    time_env: WorkflowEnvironment,
-    worker: Worker,
+    dev_env: WorkflowEnvironment,
+    dev_worker: Worker,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
 ) -> None:
     account_id, site_id = make_site(keywords=5, enabled=True, **NO_DELAYS, **FULL_BUDGETS)
-    outcome = await launch(time_env, settings, site_id, account_id)
+    outcome = await launch(dev_env, settings, site_id, account_id)
     assert outcome.started
-    handle = time_env.client.get_workflow_handle(f"automation-site-{site_id}")
+    handle = dev_env.client.get_workflow_handle(f"automation-site-{site_id}")
     description = await handle.describe()
     assert description.workflow_type == "AutomationRun"
-    result = await time_env.client.get_workflow_handle(
+    result = await dev_env.client.get_workflow_handle(
         f"automation-site-{site_id}", run_id=description.run_id, result_type=RunOutcome
     ).result()
     assert result.status == "completed"
@@ -68,17 +70,17 @@ async def test_scheduled_start_runs_the_site_under_its_run_id(
 
 
 async def test_scheduled_start_during_a_manual_run_is_skipped(
-    time_env: WorkflowEnvironment,
-    worker: Worker,
+    dev_env: WorkflowEnvironment,
+    dev_worker: Worker,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
 ) -> None:
     account_id, site_id = make_site(
-        keywords=10, enabled=True, test_mode_enabled=True, within_stage_delay=600, **FULL_BUDGETS
+        keywords=10, enabled=True, test_mode_enabled=True, within_stage_delay=30, **FULL_BUDGETS
     )
-    manual = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
-    outcome = await launch(time_env, settings, site_id, account_id)
+    manual = await start_run(dev_env.client, settings, site_id=site_id, account_id=account_id)
+    outcome = await launch(dev_env, settings, site_id, account_id)
     assert not outcome.started and "already in progress" in (outcome.reason or "")
     skipped = run_row(sessions, outcome.run_id)
     assert skipped is not None and skipped.status == "skipped"
@@ -89,8 +91,8 @@ async def test_scheduled_start_during_a_manual_run_is_skipped(
 
 
 async def test_twenty_three_hour_block_and_test_mode_bypass(
-    time_env: WorkflowEnvironment,
-    worker: Worker,
+    dev_env: WorkflowEnvironment,
+    dev_worker: Worker,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -107,7 +109,7 @@ async def test_twenty_three_hour_block_and_test_mode_bypass(
                 started_at=utcnow() - timedelta(hours=5),
             )
         )
-    blocked = await launch(time_env, settings, site_id, account_id)
+    blocked = await launch(dev_env, settings, site_id, account_id)
     assert not blocked.started and "23-hour block" in (blocked.reason or "")
     row = run_row(sessions, blocked.run_id)
     assert (
@@ -115,13 +117,13 @@ async def test_twenty_three_hour_block_and_test_mode_bypass(
     )
 
     set_config(sessions, site_id, test_mode_enabled=True)
-    bypassed = await launch(time_env, settings, site_id, account_id)
+    bypassed = await launch(dev_env, settings, site_id, account_id)
     assert bypassed.started and "bypassed" in (bypassed.reason or "")
-    description = await time_env.client.get_workflow_handle(f"automation-site-{site_id}").describe()
-    await time_env.client.get_workflow_handle(
+    description = await dev_env.client.get_workflow_handle(f"automation-site-{site_id}").describe()
+    await dev_env.client.get_workflow_handle(
         f"automation-site-{site_id}", run_id=description.run_id
     ).result()
 
     set_config(sessions, site_id, test_mode_enabled=False, enabled=False)
-    disabled = await launch(time_env, settings, site_id, account_id)
+    disabled = await launch(dev_env, settings, site_id, account_id)
     assert not disabled.started and "disabled" in (disabled.reason or "")
