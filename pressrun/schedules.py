@@ -64,6 +64,7 @@ SCHEDULE_ID_PREFIX = schedule_id(0).removesuffix("0")
 # the site waits for its next slot. Short on purpose: sites are spread over the hours of the
 # day, so a long window would start every site whose slot passed during an outage at once.
 CATCHUP_WINDOW = timedelta(hours=1)
+LAUNCH_TIMEOUT = timedelta(hours=1)
 
 # Temporal counts days of the week from Sunday = 0.
 WEEKDAYS = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
@@ -104,6 +105,9 @@ def build_schedule(config: AutomationConfig, site: Site, settings: Settings) -> 
             LaunchInput(site_id=site_id, account_id=site.account_id, trigger_type="scheduled"),
             id=launch_workflow_id(site_id),
             task_queue=settings.task_queue,
+            # With overlap SKIP a launcher that cannot finish (no worker) would hold back every
+            # later slot; the launcher's work takes seconds, so an hour bounds it.
+            execution_timeout=LAUNCH_TIMEOUT,
         ),
         spec=ScheduleSpec(calendars=[calendar], time_zone_name=site.timezone or None),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP_WINDOW),
