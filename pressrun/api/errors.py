@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pressrun.errors import (
@@ -82,6 +82,18 @@ def install_error_handlers(app: FastAPI) -> None:
         # nothing was written, and the same request can simply be sent again.
         return _body(409, "A concurrent change conflicted with this request; retry it.", "conflict")
 
+    async def on_out_of_range(_: Request, err: Exception) -> JSONResponse:
+        # An ID or offset beyond what the database's integers hold (SQLite raises
+        # OverflowError while binding; PostgreSQL answers a data error): bad input.
+        detail = [
+            {
+                "loc": ["request"],
+                "msg": "a number in the request is out of the supported range",
+                "type": "out_of_range",
+            }
+        ]
+        return _body(422, detail, "validation_error")
+
     async def on_unexpected(request: Request, err: Exception) -> JSONResponse:
         log.exception("unhandled error", path=request.url.path)
         return _body(500, "internal error", "internal")
@@ -90,4 +102,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(IntegrityError, on_conflict)
+    app.add_exception_handler(OverflowError, on_out_of_range)
+    app.add_exception_handler(DataError, on_out_of_range)
     app.add_exception_handler(Exception, on_unexpected)

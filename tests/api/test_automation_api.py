@@ -385,3 +385,23 @@ async def test_accounts_keys_sites_and_credits(
     for path in ("/api/v1/credits", "/api/v1/sites", "/api/v1/api-keys", "/api/v1/account"):
         assert (await http.get(path)).status_code == 401
         assert (await http.get(path, headers=ADMIN)).status_code == 403
+
+
+async def test_numbers_beyond_the_database_range_are_422_not_500(
+    http: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    site = await new_site(http, tenant)
+    huge = 10**30
+    for url, params in (
+        (f"{A}/current_processing/", {"site_id": huge}),
+        (f"{A}/run_progress/", {"site_id": huge}),
+        (f"/api/v1/sites/{huge}/keywords", {}),
+        (f"/api/v1/sites/{site['id']}/tasks", {"offset": huge}),
+        (f"/api/v1/sites/{site['id']}/images/{huge}", {}),
+    ):
+        response = await http.get(url, params=params, headers=tenant.headers)
+        assert response.status_code in (404, 422), (url, response.status_code, response.text)
+    deleted = await http.delete(
+        f"/api/v1/sites/{site['id']}/keywords/{huge}", headers=tenant.headers
+    )
+    assert deleted.status_code in (404, 422)
