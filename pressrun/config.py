@@ -10,8 +10,6 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-AI_STAGES = (1, 2, 4, 5, 6)
-
 
 class ModelPair(BaseModel):
     """The model a stage uses live, and the cheaper one it uses with `stage_N_use_testing`."""

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from pressrun.config import Settings
-from pressrun.contracts import LaunchDecision, RunOptions, SkipRecord
+from pressrun.contracts import LaunchDecision, SkipRecord
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import AutomationConfig, AutomationRun, Site
 from pressrun.models.automation import RunStatus
 from pressrun.models.base import utcnow
+from pressrun.run_service import run_options
 from pressrun.stages.common import add_log
 
 # The spec's block: a site runs at most once a day from its schedule.
@@ -21,12 +22,7 @@ BLOCK = timedelta(hours=23)
 def check_launch(
     sessions: SessionFactory, settings: Settings, site_id: int, now: datetime
 ) -> LaunchDecision:
-    options = RunOptions(
-        activity_timeout_seconds=settings.activity_timeout_seconds,
-        heartbeat_timeout_seconds=settings.activity_heartbeat_seconds,
-        max_attempts=settings.activity_max_attempts,
-        batches_before_continue_as_new=settings.batches_before_continue_as_new,
-    )
+    options = run_options(settings)
     with transaction(sessions) as session:
         site = session.get(Site, site_id)
         if site is None:
