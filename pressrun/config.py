@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".pressrun")
     database_url: str = ""
     media_root: Path | None = None
+    # Where the folder publisher writes each site's Markdown; default `data_dir/published`.
+    publish_root: Path | None = None
 
     temporal_address: str = Field(
         "localhost:7233",
@@ -88,6 +90,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 2_000_000
     max_keywords_per_import: int = 20_000
 
+    # A publish is retried with backoff this many times, then left `failed` with its reason.
+    publish_max_attempts: int = 8
+    publish_timeout_seconds: int = 300
+
     log_level: str = "INFO"
     log_json: bool | None = None
 
@@ -96,6 +102,9 @@ class Settings(BaseSettings):
 
     def resolved_media_root(self) -> Path:
         return self.media_root or self.data_dir / "media"
+
+    def resolved_publish_root(self) -> Path:
+        return self.publish_root or self.data_dir / "published"
 
     def use_openai(self) -> bool:
         if self.ai_provider == "auto":

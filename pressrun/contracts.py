@@ -162,6 +162,9 @@ class BatchRequest(BaseModel):
     limit: int
     use_testing: bool = False
     budget_remaining: Decimal | None = None
+    # The workflow's clock when it asked: stage 7 counts publish slots from here, so a retried
+    # batch picks the same slots.
+    now: datetime | None = None
 
 
 class BatchResult(BaseModel):
@@ -174,6 +177,9 @@ class BatchResult(BaseModel):
     remaining: int = 0
     budget_reached: bool = False
     replayed: bool = False
+    # Stage 7: the content given a publish slot by this batch, whose publish workflows the
+    # activity starts (again, harmlessly, when the batch is replayed).
+    scheduled: list[int] = Field(default_factory=list)
 
 
 class StageRecord(BaseModel):
@@ -287,3 +293,57 @@ class LaunchOutcome(BaseModel):
     started: bool
     run_id: str
     reason: str | None = None
+
+
+# -- publishing ---------------------------------------------------------------------------------
+
+PUBLISH_WORKFLOW = "PublishContent"
+PUBLISH_CONTENT = "publish_content"
+RECORD_PUBLISH_FAILURE = "record_publish_failure"
+RELEASE_PUBLICATION = "release_publication"
+RESCHEDULE_UPDATE = "reschedule"
+UNSCHEDULE_UPDATE = "unschedule"
+PUBLISH_STATE_QUERY = "publish_state"
+# The error type of a publish failure no retry can fix (bad credentials, a refused post).
+PUBLISH_PERMANENT_ERROR = "PublishPermanent"
+
+
+def publish_workflow_id(content_id: int) -> str:
+    """One publish workflow per article: Temporal refuses to publish it twice at once."""
+    return f"publish-content-{content_id}"
+
+
+class PublishInput(BaseModel):
+    content_id: int
+    site_id: int
+    publish_at: datetime
+    max_attempts: int = 8
+    timeout_seconds: int = 300
+
+
+class PublishRequest(BaseModel):
+    content_id: int
+    site_id: int
+
+
+class PublishFailure(BaseModel):
+    content_id: int
+    reason: str
+
+
+class PublishOutcome(BaseModel):
+    content_id: int
+    status: Literal["published", "unscheduled"]
+    remote_id: str | None = None
+    remote_url: str | None = None
+
+
+PublishPhase = Literal["waiting", "publishing", "done"]
+
+
+class PublishWait(BaseModel):
+    """What a publish workflow is doing, for its query and its updates' answers."""
+
+    content_id: int
+    phase: PublishPhase
+    publish_at: datetime

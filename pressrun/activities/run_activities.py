@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import structlog
+from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from pressrun import publish_service
 from pressrun.ai.base import AIProvider, AIRetryableError
 from pressrun.config import Settings
 from pressrun.contracts import (
@@ -36,8 +38,9 @@ from pressrun.contracts import (
     StageRecord,
     StatusChange,
 )
-from pressrun.db import SessionFactory
+from pressrun.db import SessionFactory, transaction
 from pressrun.errors import InsufficientCreditsError, NotFoundError
+from pressrun.models import Publication, PublicationStatus
 from pressrun.stages import (
     clustering,
     content,
@@ -86,6 +89,18 @@ def _map_errors(err: Exception) -> Exception:
     if isinstance(err, NotFoundError):
         return ApplicationError(str(err), type="NotFound", non_retryable=True)
     return err
+
+
+def _publish_times(sessions: SessionFactory, content_ids: list[int]) -> list[tuple[int, datetime]]:
+    """The slots of the given articles that are still waiting to be published."""
+    with transaction(sessions) as session:
+        rows = session.exec(
+            select(Publication.content_id, Publication.publish_at).where(
+                col(Publication.content_id).in_(content_ids),
+                Publication.status == PublicationStatus.SCHEDULED,
+            )
+        ).all()
+    return [(content_id, publish_at) for content_id, publish_at in rows]
 
 
 class RunActivities:
@@ -168,7 +183,21 @@ class RunActivities:
 
     @activity.defn(name=STAGE_ACTIVITIES[7])
     async def review_content(self, req: BatchRequest) -> BatchResult:
-        return await self._stage(review.run_batch, req)
+        result = await self._stage(review.run_batch, req)
+        # Also on a replayed batch: its workflows may not have started before a crash, and
+        # starting one already running keeps it.
+        if result.scheduled:
+            slots = await self._db(_publish_times, self._sessions, result.scheduled)
+            client = activity.client()
+            for content_id, publish_at in slots:
+                await publish_service.start_publish(
+                    client,
+                    self._settings,
+                    content_id=content_id,
+                    site_id=req.site_id,
+                    publish_at=publish_at,
+                )
+        return result
 
     def all(self) -> list[Callable[..., Any]]:
         return [

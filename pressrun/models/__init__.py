@@ -9,7 +9,7 @@ from pressrun.models.automation import (
 )
 from pressrun.models.content import Cluster, Content, Idea, Image, ImagePrompt, Keyword, Task
 from pressrun.models.credits import CreditLedger
-from pressrun.models.publishing import PublishingSettings
+from pressrun.models.publishing import Publication, PublicationStatus, PublishingSettings
 from pressrun.models.tenancy import Account, ApiKey, Site
 
 __all__ = [
@@ -26,6 +26,8 @@ __all__ = [
     "Image",
     "ImagePrompt",
     "Keyword",
+    "Publication",
+    "PublicationStatus",
     "PublishingSettings",
     "RunBatch",
     "Site",

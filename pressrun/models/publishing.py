@@ -1,12 +1,13 @@
-"""How a site's finished content is approved and published."""
+"""How a site's finished content is approved and published, and each article's publication."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from pressrun.models.base import created_at_field, json_field
+from pressrun.models.base import created_at_field, datetime_field, json_field
 
 
 class PublishingSettings(SQLModel, table=True):
@@ -18,4 +19,43 @@ class PublishingSettings(SQLModel, table=True):
     publish_days: list[str] = json_field(lambda: ["mon", "tue", "wed", "thu", "fri"])
     time_slots: list[str] = json_field(lambda: ["09:00", "14:00", "18:00"])
     publisher: str = Field(default="folder", max_length=16)
+    # Credentials are read by the publish activity from here, never passed through workflow
+    # or activity inputs (those are recorded in Temporal's history); the API never returns them.
+    wordpress_url: str = Field(default="", max_length=500)
+    wordpress_username: str = Field(default="", max_length=200)
+    wordpress_app_password: str = Field(default="", max_length=200)
+    webhook_url: str = Field(default="", max_length=500)
+    webhook_secret: str = Field(default="", max_length=200)
+    updated_at: datetime = created_at_field()
+
+
+class PublicationStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    UNSCHEDULED = "unscheduled"
+
+
+class Publication(SQLModel, table=True):
+    """One article's delivery to its site's publisher: the intent, then what came back.
+
+    The row exists before the publisher is called, and the remote IDs are saved the moment
+    they are known, so a retried publish resumes instead of posting again.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    content_id: int = Field(foreign_key="content.id", unique=True)
+    publisher: str = Field(default="folder", max_length=16)
+    status: str = Field(default=PublicationStatus.SCHEDULED, max_length=16, index=True)
+    publish_at: datetime = created_at_field()
+    workflow_id: str = Field(default="", max_length=100)
+    remote_id: str | None = Field(default=None, max_length=200)
+    remote_url: str | None = Field(default=None, max_length=1000)
+    media: dict[str, str] = json_field(dict)
+    attempts: int = 0
+    error: str | None = None
+    published_at: datetime | None = datetime_field()
+    created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

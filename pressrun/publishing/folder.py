@@ -51,6 +51,17 @@ class FolderPublisher:
             remote_id=new_state.remote_id, remote_url=new_state.remote_url, state=new_state
         )
 
+    def check_writable(self, site_id: int) -> str | None:
+        """None if the site's directory can be written, else what is wrong."""
+        directory = self.root / f"site-{site_id}"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=directory, prefix=".check-"):
+                pass
+        except OSError as exc:
+            return f"Cannot write to {directory}: {exc.strerror or exc}"
+        return None
+
     def directory_for(self, item: PublishItem) -> Path:
         return self.root / f"site-{item.site_id}" / safe_slug(item.slug, item.content_id)
 

@@ -16,7 +16,7 @@ from pressrun.stages.content import pending_tasks
 from pressrun.stages.ideas import pending_clusters
 from pressrun.stages.image_prompts import pending_content
 from pressrun.stages.images import pending_prompts
-from pressrun.stages.review import ready_drafts
+from pressrun.stages.review import pending as review_pending
 from pressrun.stages.tasks import pending_ideas
 
 # Stage 7 approves everything ready in one go; this only bounds one transaction.
@@ -65,7 +65,7 @@ def capture_snapshot(session: Session, site_id: int) -> dict[str, int]:
         4: pending_tasks(session, site_id),
         5: pending_content(session, site_id),
         6: pending_prompts(session, site_id),
-        7: ready_drafts(session, site_id),
+        7: review_pending(session, site_id),
     }
     snapshot = {f"stage_{n}_initial": count for n, count in counts.items()}
     snapshot["total_initial_items"] = sum(counts.values())

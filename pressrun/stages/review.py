@@ -1,4 +1,9 @@
-"""Stage 7, finished drafts → review: approval per the site's PublishingSettings."""
+"""Stage 7, finished drafts → review → scheduled: approval and publish slots per PublishingSettings.
+
+With auto-approval, ready drafts are approved; otherwise they wait in review. With auto-publish,
+approved articles get the next free slots of the site's calendar; the activity then starts a
+publish workflow (a durable timer) for each one this batch scheduled.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from pressrun.contracts import BatchRequest, BatchResult
-from pressrun.models import Content, ImagePrompt, PublishingSettings
+from pressrun.models import Content, ImagePrompt
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus, ItemStatus
+from pressrun.services.publications import publishing_settings, schedule_next_slots
 from pressrun.stages.common import StageDeps, commit_batch, committed_result, read
 
 
@@ -37,18 +43,32 @@ def ready_drafts(session: Session, site_id: int) -> int:
     ).one()
 
 
+def _awaiting_slot(session: Session, site_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Content)
+        .where(Content.site_id == site_id, Content.status == ContentStatus.APPROVED)
+    ).one()
+
+
+def pending(session: Session, site_id: int) -> int:
+    """What stage 7 has to do: ready drafts, and with auto-publish approved articles to slot."""
+    count = ready_drafts(session, site_id)
+    if publishing_settings(session, site_id).auto_publish_enabled:
+        count += _awaiting_slot(session, site_id)
+    return count
+
+
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
-    if not await read(deps, lambda s: ready_drafts(s, req.site_id)):
+    if not await read(deps, lambda s: pending(s, req.site_id)):
         return BatchResult(remaining=0)
 
     def write(session: Session) -> BatchResult:
-        settings = session.exec(
-            select(PublishingSettings).where(PublishingSettings.site_id == req.site_id)
-        ).first()
-        auto_approve = bool(settings and settings.auto_approval_enabled)
+        settings = publishing_settings(session, req.site_id)
+        auto_approve = settings.auto_approval_enabled
         drafts = session.exec(
             select(Content)
             .where(*_ready_condition(req.site_id))
@@ -65,7 +85,20 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         else:
             result.created = len(drafts)
         session.flush()
-        result.remaining = ready_drafts(session, req.site_id)
+        if settings.auto_publish_enabled:
+            approved = session.exec(
+                select(Content)
+                .where(Content.site_id == req.site_id, Content.status == ContentStatus.APPROVED)
+                .order_by(col(Content.id))
+                .limit(req.limit)
+            ).all()
+            scheduled = schedule_next_slots(session, req.site_id, list(approved), req.now or now)
+            result.scheduled = [publication.content_id for publication in scheduled]
+            # Articles approved earlier count once slotted; those the calendar had no room
+            # for stay approved and uncounted, so a full calendar ends the stage.
+            drafted = {content.id for content in drafts}
+            result.processed += sum(1 for cid in result.scheduled if cid not in drafted)
+        result.remaining = pending(session, req.site_id)
         return result
 
     return await asyncio.to_thread(
@@ -73,9 +106,16 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         deps,
         req,
         write,
-        describe=lambda r: (
-            f"Auto-approved {r.approved} articles"
-            if r.approved
-            else f"{r.created} articles ready for review"
-        ),
+        describe=_describe,
     )
+
+
+def _describe(result: BatchResult) -> str:
+    said = (
+        f"Auto-approved {result.approved} articles"
+        if result.approved
+        else f"{result.created} articles ready for review"
+    )
+    if result.scheduled:
+        said += f"; scheduled {len(result.scheduled)} for publishing"
+    return said

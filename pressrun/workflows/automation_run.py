@@ -271,6 +271,7 @@ class AutomationRunWorkflow:
             limit=limit,
             use_testing=use_testing,
             budget_remaining=budget_left,
+            now=workflow.now(),
         )
         progress.batches_attempted += 1
         self._batch_in_flight = True
