@@ -28,12 +28,24 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _TIME_SLOT = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 # Keyword volume is an INTEGER column; anything larger would fail in the database.
 MAX_VOLUME = 2_000_000_000
 
 
 def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    if value and not _HTTP_URL.match(value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+# An http(s) URL kept as text (as stored), or "" to clear it.
+HttpUrlText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_http_url)]
 
 
 @dataclass(frozen=True)
@@ -231,6 +243,13 @@ class PublishingSettingsIn(BaseModel):
     publish_days: Annotated[list[Weekday], Field(min_length=1), AfterValidator(_week_order)]
     time_slots: Annotated[list[str], Field(min_length=1), AfterValidator(_sorted_slots)]
     publisher: Literal["folder", "wordpress", "webhook"]
+    # The publishers' connection details. Secrets are write-only: left out (or null) they keep
+    # their stored value, and no response ever contains them.
+    wordpress_url: HttpUrlText | None = None
+    wordpress_username: Annotated[str, StringConstraints(max_length=200)] | None = None
+    wordpress_app_password: Annotated[str, StringConstraints(max_length=200)] | None = None
+    webhook_url: HttpUrlText | None = None
+    webhook_secret: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
 class PublishingSettingsOut(BaseModel):
@@ -243,4 +262,55 @@ class PublishingSettingsOut(BaseModel):
     publish_days: list[str]
     time_slots: list[str]
     publisher: str
+    wordpress_url: str
+    wordpress_username: str
+    webhook_url: str
+    wordpress_app_password_set: bool
+    webhook_secret_set: bool
     updated_at: datetime
+
+
+class ConnectionCheckOut(BaseModel):
+    publisher: str
+    ok: bool
+    problem: str | None
+    detail: str
+
+
+class PublicationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    site_id: int
+    content_id: int
+    publisher: str
+    status: str
+    publish_at: datetime
+    workflow_id: str
+    remote_id: str | None
+    remote_url: str | None
+    attempts: int
+    error: str | None
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("give a time zone (e.g. 2027-01-04T09:00:00+01:00 or ...Z)")
+    return value
+
+
+class ScheduleIn(BaseModel):
+    """When to publish; left out, the next free slot of the site's publishing calendar."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    publish_at: Annotated[datetime | None, AfterValidator(_aware)] = None
+
+
+class RescheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    publish_at: Annotated[datetime, AfterValidator(_aware)]

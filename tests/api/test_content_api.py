@@ -786,6 +786,11 @@ async def test_publishing_settings(http: httpx.AsyncClient, tenant: Tenant) -> N
         "publish_days",
         "time_slots",
         "publisher",
+        "wordpress_url",
+        "wordpress_username",
+        "wordpress_app_password_set",
+        "webhook_url",
+        "webhook_secret_set",
         "updated_at",
     }
 
@@ -797,7 +802,22 @@ async def test_publishing_settings(http: httpx.AsyncClient, tenant: Tenant) -> N
         "time_slots": ["18:30", "07:05", "23:59"],
         "publisher": "webhook",
     }
+    # The webhook publisher needs its URL and secret, named when missing.
+    response = await http.put(url, json=wanted, headers=tenant.headers)
+    assert sorted(map(str, locs(response))) == ["['webhook_secret']", "['webhook_url']"]
+    wanted["webhook_url"] = "https://hooks.example.test/pressrun"
+    first = await ok(
+        await http.put(url, json={**wanted, "webhook_secret": "s3cret"}, headers=tenant.headers)
+    )
+    assert first["webhook_secret_set"] is True and "webhook_secret" not in first
+    assert "s3cret" not in str(first)
+    # Left out, the stored secret is kept.
     saved = await ok(await http.put(url, json=wanted, headers=tenant.headers))
+    assert saved["webhook_secret_set"] is True
+    bad_url = await http.put(
+        url, json={**wanted, "wordpress_url": "ftp://x"}, headers=tenant.headers
+    )
+    assert locs(bad_url) == [["body", "wordpress_url"]]
     assert saved["publish_days"] == ["mon", "wed", "sun"]
     assert saved["time_slots"] == ["07:05", "18:30", "23:59"]
     assert saved["daily_publish_limit"] == 100 and saved["publisher"] == "webhook"

@@ -1,6 +1,7 @@
 """A site's articles (read, edit, approve, reject), their images, and its publishing settings.
 
-The keyword, cluster, idea and task routes live in `keywords.py`; this router includes them.
+The keyword, cluster, idea and task routes live in `keywords.py`, the scheduling and
+publication routes in `publishing.py`; this router includes both.
 """
 
 from __future__ import annotations
@@ -23,19 +24,28 @@ from pressrun.api.content_schemas import (
     PublishingSettingsOut,
 )
 from pressrun.api.deps import PathSite, SessionDep, StateDep
-from pressrun.api.routers import keywords
+from pressrun.api.routers import keywords, publishing
 from pressrun.api.routers.keywords import PagingDep, contains, page_of, site_item
+from pressrun.api.routers.publishing import (
+    apply_publishing,
+    publishing_out,
+    schedule_content,
+    stored_publishing,
+    withdraw,
+)
 from pressrun.api.schemas import Page
 from pressrun.errors import FieldError, InvalidTransitionError, NotFoundError
-from pressrun.models import Content, Image, ImagePrompt, PublishingSettings, Site
+from pressrun.models import Content, Image, ImagePrompt, Site
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus
+from pressrun.services import publications
 from pressrun.stages.content import count_words
 
 log = structlog.get_logger("pressrun.api")
 
 router = APIRouter(prefix="/api/v1/sites/{site_id}", tags=["content"])
 router.include_router(keywords.router)
+router.include_router(publishing.router)
 
 APPROVABLE = frozenset({ContentStatus.DRAFT, ContentStatus.REVIEW})
 REJECTABLE = frozenset({ContentStatus.REVIEW, ContentStatus.APPROVED, ContentStatus.SCHEDULED})
@@ -119,8 +129,14 @@ def _check_slug_free(session: Session, site: Site, content: Content, slug: str) 
 
 
 @router.post("/content/{content_id}/approve", response_model=ContentSummary)
-def approve_content(content_id: int, site: PathSite, session: SessionDep) -> ContentSummary:
-    """Approve a draft or an article in review; anything else is refused (409)."""
+async def approve_content(
+    content_id: int, site: PathSite, session: SessionDep, state: StateDep
+) -> ContentSummary:
+    """Approve a draft or an article in review; anything else is refused (409).
+
+    With auto-publish on, the article is also given the next free publish slot, as stage 7
+    would; otherwise it waits, approved, to be scheduled (`POST .../schedule`).
+    """
     content = site_item(session, Content, content_id, site)
     if content.status not in APPROVABLE:
         raise InvalidTransitionError(
@@ -131,17 +147,22 @@ def approve_content(content_id: int, site: PathSite, session: SessionDep) -> Con
     content.status = ContentStatus.APPROVED
     content.updated_at = utcnow()
     session.add(content)
+    if publications.publishing_settings(session, site.id or 0).auto_publish_enabled:
+        await schedule_content(session, state, content, None)
+    session.flush()
     return ContentSummary.model_validate(content)
 
 
 @router.post("/content/{content_id}/reject", response_model=ContentSummary)
-def reject_content(
+async def reject_content(
     content_id: int,
     site: PathSite,
     session: SessionDep,
+    state: StateDep,
     body: ContentReject | None = None,
 ) -> ContentSummary:
-    """Send an article in review, approved or scheduled back to `draft`, unscheduling it.
+    """Send an article in review, approved or scheduled back to `draft`, unscheduling it
+    (refused, 409, once its publishing has begun).
 
     The next run's review stage offers it for review again. The reason is written to the
     API log only: content has no column for it.
@@ -153,6 +174,8 @@ def reject_content(
             "or scheduled can be rejected.",
             status=content.status,
         )
+    if content.status == ContentStatus.SCHEDULED:
+        await withdraw(session, state, content)
     content.status = ContentStatus.DRAFT
     content.publish_at = None
     content.updated_at = utcnow()
@@ -198,31 +221,22 @@ def image_file(image_id: int, site: PathSite, session: SessionDep, state: StateD
     return FileResponse(path, media_type=image.mime_type)
 
 
-def _publishing(session: Session, site: Site) -> PublishingSettings:
-    row = session.exec(
-        select(PublishingSettings).where(PublishingSettings.site_id == site.id)
-    ).first()
-    if row is None:
-        row = PublishingSettings(site_id=site.id or 0)
-        session.add(row)
-        session.flush()
-    return row
-
-
 @router.get("/publishing-settings", response_model=PublishingSettingsOut)
 def read_publishing(site: PathSite, session: SessionDep) -> PublishingSettingsOut:
-    return PublishingSettingsOut.model_validate(_publishing(session, site))
+    return publishing_out(stored_publishing(session, site))
 
 
 @router.put("/publishing-settings", response_model=PublishingSettingsOut)
 def replace_publishing(
     body: PublishingSettingsIn, site: PathSite, session: SessionDep
 ) -> PublishingSettingsOut:
-    """Replace the publishing settings as a whole; any invalid field changes nothing (422)."""
-    row = _publishing(session, site)
-    for key, value in body.model_dump().items():
-        setattr(row, key, value)
-    row.updated_at = utcnow()
+    """Replace the publishing settings as a whole; any invalid field changes nothing (422).
+
+    Secrets (`wordpress_app_password`, `webhook_secret`) are write-only: left out, they keep
+    their stored value; responses only say whether one is set.
+    """
+    row = stored_publishing(session, site)
+    apply_publishing(row, body)
     session.add(row)
     session.flush()
-    return PublishingSettingsOut.model_validate(row)
+    return publishing_out(row)
