@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +19,7 @@ from pressrun.contracts import PUBLISH_STATE_QUERY, PublishWait, publish_workflo
 from pressrun.db import SessionFactory
 from pressrun.worker import build_worker
 from tests.api.conftest import ApiServer, Tenant, new_site
+from tests.conftest import installed_binary
 from tests.fakes.wordpress_server import FakeWordPressServer
 from tests.helpers import wait_for
 from tests.publishing_helpers import publication, seed_article
@@ -81,6 +84,34 @@ async def test_approve_schedules_then_move_withdraw_and_publish(
     pub = await ok(await http.get(f"{base}/content/{first}/publication", headers=h))
     assert pub["status"] == "scheduled" and pub["workflow_id"] == publish_workflow_id(first)
     assert await _status(dev_env, first) == WorkflowExecutionStatus.RUNNING
+
+    # The README's CLI line lists the site's waiting publications.
+    def waiting() -> set[str]:
+        query = (
+            f'WorkflowType = "PublishContent" AND SiteId = "{site["id"]}" '
+            'AND ExecutionStatus = "Running"'
+        )
+        listed = subprocess.run(
+            [
+                installed_binary("temporal"),
+                "workflow",
+                "list",
+                "--query",
+                query,
+                "--output",
+                "json",
+                "--address",
+                dev_env.client.service_client.config.target_host,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return {row["execution"]["workflowId"] for row in json.loads(listed.stdout or "[]")}
+
+    expected = {publish_workflow_id(first), publish_workflow_id(second)}
+    await wait_for(lambda: waiting() == expected, timeout=15)
 
     # Move it: bad times are refused, a good one reaches the waiting workflow.
     url = f"{base}/content/{first}/reschedule"
