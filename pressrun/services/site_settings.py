@@ -561,6 +561,11 @@ _SCHEDULE_COLUMNS = {
     "timezone": ("site", "timezone"),
 }
 _DELAY_COLUMNS = {"within_stage": "within_stage_delay", "between_stage": "between_stage_delay"}
+# What each publisher needs stored before a site may switch to it.
+PUBLISHER_CREDENTIALS = {
+    "wordpress": ("wordpress_url", "wordpress_username", "wordpress_app_password"),
+    "webhook": ("webhook_url", "webhook_secret"),
+}
 SECTIONS = ("site_id", "schedule", "automation", "capacity", "ai", "stages", "delays", "publishing")
 
 
@@ -589,6 +594,19 @@ class _UnifiedPatch:
     def edit(self, loc: Loc, target: str, column: str, value: Any) -> None:
         self.edits.append((loc, target, column, value))
 
+    def _check_publisher(self, loc: Loc, publisher: str) -> None:
+        """Credentials are set through the publishing-settings route; a publisher without
+        them would only fail at publish time."""
+        row = self.rows["publishing"]
+        missing = [
+            name for name in PUBLISHER_CREDENTIALS.get(publisher, ()) if not getattr(row, name)
+        ]
+        if missing:
+            self.error(
+                loc,
+                f"set {', '.join(missing)} first (PUT /api/v1/sites/{{id}}/publishing-settings)",
+            )
+
     def read_only(self, loc: Loc, sent: Any, current: Any, what: str) -> None:
         if not _same(sent, current):
             self.error(loc, _read_only_message(what, current))
@@ -614,6 +632,8 @@ class _UnifiedPatch:
             elif key == "publishing":
                 for name, v in (_validate(_PublishingIn, value, loc, self.errors) or {}).items():
                     self.edit((*loc, name), "publishing", name, v)
+                    if name == "publisher":
+                        self._check_publisher((*loc, name), v)
             else:
                 self.error(loc, f"unknown field: sections are {', '.join(SECTIONS)}")
 

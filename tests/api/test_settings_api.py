@@ -170,6 +170,25 @@ async def test_unified_settings_shape(
 
 async def test_patch_is_persisted(http: httpx.AsyncClient, tenant: Tenant, api: ApiServer) -> None:
     site = await new_site(http, tenant)
+    # A publisher needs its credentials stored (write-only) before a site switches to it.
+    refused = await patch(http, tenant, site["id"], {"publishing": {"publisher": "webhook"}})
+    assert error_locs(refused) == {("publishing", "publisher")}
+    assert "webhook_url, webhook_secret" in refused.text
+    stored = await http.put(
+        f"/api/v1/sites/{site['id']}/publishing-settings",
+        json={
+            "auto_approval_enabled": False,
+            "auto_publish_enabled": False,
+            "daily_publish_limit": 3,
+            "publish_days": ["mon"],
+            "time_slots": ["09:00"],
+            "publisher": "folder",
+            "webhook_url": "https://hooks.example.test/in",
+            "webhook_secret": "per-site-secret",
+        },
+        headers=tenant.headers,
+    )
+    assert stored.status_code == 200, stored.text
     response = await patch(
         http,
         tenant,

@@ -35,6 +35,7 @@ from pressrun.models.content import ContentStatus
 from pressrun.publishing.folder import FolderPublisher
 from pressrun.publishing.wordpress import WordPressPublisher
 from pressrun.services import publications
+from pressrun.services.site_settings import PUBLISHER_CREDENTIALS
 
 router = APIRouter()
 
@@ -64,7 +65,7 @@ def apply_publishing(row: PublishingSettings, body: PublishingSettingsIn) -> Non
     for key, value in body.model_dump().items():
         if value is not None or key not in _KEEP_WHEN_NULL:
             setattr(row, key, value if value is not None else "")
-    needed = _REQUIRED.get(body.publisher, ())
+    needed = PUBLISHER_CREDENTIALS.get(body.publisher, ())
     missing = [name for name in needed if not getattr(row, name)]
     if missing:
         raise FieldError(
@@ -74,10 +75,6 @@ def apply_publishing(row: PublishingSettings, body: PublishingSettingsIn) -> Non
 
 
 _KEEP_WHEN_NULL = frozenset({"wordpress_app_password", "webhook_secret"})
-_REQUIRED = {
-    "wordpress": ("wordpress_url", "wordpress_username", "wordpress_app_password"),
-    "webhook": ("webhook_url", "webhook_secret"),
-}
 
 
 @router.post("/publishing-settings/check", response_model=ConnectionCheckOut)
