@@ -28,6 +28,7 @@ from pressrun.contracts import (
 )
 from pressrun.db import SessionFactory, transaction
 from pressrun.errors import InvalidTransitionError, NotFoundError
+from pressrun.metrics import activity_metrics
 from pressrun.publishing.base import PublishPermanentError, PublishRetryableError, PublishState
 from pressrun.publishing.factory import build_publisher
 from pressrun.services import publications
@@ -74,6 +75,7 @@ class PublishActivities:
             publisher = build_publisher(job.config, self._settings)
             result = await publisher.publish(job.item, job.state, on_progress)
         except PublishRetryableError as err:
+            activity_metrics().publish(job.config.publisher, "retry")
             bound.warning("publish attempt failed", error=str(err))
             await self._tx(publications.note_error, req.content_id, str(err))
             raise ApplicationError(str(err), type="PublishRetryable") from err
@@ -89,6 +91,7 @@ class PublishActivities:
             result.remote_id,
             result.remote_url,
         )
+        activity_metrics().publish(job.config.publisher, "published")
         bound.info("published", remote_id=result.remote_id, url=result.remote_url)
         return PublishOutcome(
             content_id=req.content_id,
@@ -99,7 +102,10 @@ class PublishActivities:
 
     @activity.defn(name=RECORD_PUBLISH_FAILURE)
     async def record_publish_failure(self, failure: PublishFailure) -> None:
-        await self._tx(publications.mark_failed, failure.content_id, failure.reason)
+        # Counted here, once per publication that ends failed (refused, or out of retries).
+        publisher = await self._tx(publications.mark_failed, failure.content_id, failure.reason)
+        if publisher is not None:
+            activity_metrics().publish(publisher, "failed")
 
     @activity.defn(name=RELEASE_PUBLICATION)
     async def release_publication(self, req: PublishRequest) -> None:

@@ -40,6 +40,7 @@ from pressrun.contracts import (
 )
 from pressrun.db import SessionFactory, transaction
 from pressrun.errors import InsufficientCreditsError, NotFoundError
+from pressrun.metrics import activity_metrics
 from pressrun.models import Publication, PublicationStatus
 from pressrun.stages import (
     clustering,
@@ -123,6 +124,9 @@ class RunActivities:
             except Exception as err:
                 bound.warning("batch failed", batch=req.batch_index, error=str(err))
                 raise _map_errors(err) from err
+        if not result.replayed:
+            # A replayed batch was counted by the attempt that committed it.
+            activity_metrics().batch_done(req.stage, result.processed, result.credits)
         bound.info(
             "batch done",
             batch=req.batch_index,

@@ -10,6 +10,7 @@ from pressrun.models.automation import (
 from pressrun.models.content import Cluster, Content, Idea, Image, ImagePrompt, Keyword, Task
 from pressrun.models.credits import CreditLedger
 from pressrun.models.publishing import Publication, PublicationStatus, PublishingSettings
+from pressrun.models.ratelimit import RateLimit
 from pressrun.models.tenancy import Account, ApiKey, Site
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Publication",
     "PublicationStatus",
     "PublishingSettings",
+    "RateLimit",
     "RunBatch",
     "Site",
     "Task",

@@ -267,14 +267,16 @@ def mark_published(
     return publication
 
 
-def mark_failed(session: Session, content_id: int, reason: str) -> None:
+def mark_failed(session: Session, content_id: int, reason: str) -> str | None:
+    """Record the final failure; returns the publisher it failed on (None: no publication)."""
     publication = publication_of(session, content_id)
     if publication is None:
-        return
+        return None
     publication.status = PublicationStatus.FAILED
     publication.error = reason[:2000]
     publication.updated_at = utcnow()
     session.add(publication)
+    return publication.publisher
 
 
 def publish_item(session: Session, content: Content, media_root: Path) -> PublishItem:
