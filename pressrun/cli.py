@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import structlog
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 
 from pressrun.config import Settings, get_settings
 from pressrun.logs import configure_logging
@@ -42,7 +43,7 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
             )
             log.info(
                 "worker started",
-                task_queue=settings.task_queue,
+                task_queues=[settings.queue(pool) for pool in settings.pools()],
                 temporal=settings.temporal_address,
                 ai_provider=rt.provider.name,
             )
@@ -137,7 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pressrun", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dev", help="migrations, Temporal dev server, worker and API")
-    commands.add_parser("worker", help="run a worker against TEMPORAL_ADDRESS")
+    worker = commands.add_parser("worker", help="run a worker against TEMPORAL_ADDRESS")
+    worker.add_argument(
+        "--queues",
+        help="the pools this process serves, comma-separated: runs, text, images, publish "
+        "(default PRESSRUN_WORKER_QUEUES, all four)",
+    )
     commands.add_parser("api", help="serve the REST API alone")
     commands.add_parser("migrate", help="bring the database schema up to date")
     schedules = commands.add_parser("schedules", help="Temporal Schedules of the sites")
@@ -162,8 +168,16 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "migrate":
             upgrade(settings.resolved_database_url())
-            print(f"database is up to date: {settings.resolved_database_url()}")
+            shown = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+            print(f"database is up to date: {shown}")
         elif args.command == "worker":
+            if args.queues:
+                settings = settings.model_copy(update={"worker_queues": args.queues})
+            try:
+                settings.pools()
+            except ValueError as err:
+                print(f"pressrun worker: {err}", file=sys.stderr)
+                return 2
             asyncio.run(_serve(settings, worker=True, api=False))
         elif args.command == "api":
             if settings.api_workers > 1:

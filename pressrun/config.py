@@ -28,6 +28,9 @@ class CreditPrices(BaseModel):
     image: Decimal = Decimal("3")
 
 
+POOLS = ("runs", "text", "images", "publish")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRESSRUN_", env_file=".env", extra="ignore", env_nested_delimiter="__"
@@ -49,7 +52,33 @@ class Settings(BaseSettings):
     )
     temporal_ui_port: int = 8233
     temporal_port: int = 7233
-    task_queue: str = "pressrun-runs"
+    # Temporal Cloud or a TLS-secured cluster: an API key, or mTLS client certificate files.
+    temporal_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TEMPORAL_API_KEY", "PRESSRUN_TEMPORAL_API_KEY")
+    )
+    temporal_tls: bool = False
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+
+    # The run workflows and light activities' task queue; the other pools' queues are named
+    # after it: `{task_queue}-text`, `{task_queue}-images`, `{task_queue}-publish`.
+    task_queue: str = "pressrun"
+    # Which pools `pressrun worker` serves, comma-separated: runs, text, images, publish.
+    worker_queues: str = "runs,text,images,publish"
+    # Activities each worker process runs at once, per pool.
+    runs_concurrency: int = 20
+    text_concurrency: int = 8
+    image_concurrency: int = 4
+    publish_concurrency: int = 4
+    # Fleet-wide cap on AI calls per second (all workers together); 0 is no cap.
+    ai_calls_per_second: float = 0.0
+    # Batches of a stage run at once, by stage number (e.g. PRESSRUN_PARALLEL_BATCHES__4=4);
+    # a stage not listed runs one batch at a time, as the spec does.
+    parallel_batches: dict[int, int] = {}
+    # Prometheus metrics of a worker process (Temporal SDK and pressrun's own) on this port;
+    # none when unset.
+    worker_metrics_port: int | None = None
 
     ai_provider: Literal["auto", "offline", "openai"] = "auto"
     openai_api_key: SecretStr | None = None
@@ -102,6 +131,18 @@ class Settings(BaseSettings):
 
     def resolved_media_root(self) -> Path:
         return self.media_root or self.data_dir / "media"
+
+    def queue(self, pool: str) -> str:
+        """The task queue of a worker pool: `runs`, `text`, `images` or `publish`."""
+        if pool not in POOLS:
+            raise ValueError(f"unknown worker pool {pool!r}; choose from {', '.join(POOLS)}")
+        return self.task_queue if pool == "runs" else f"{self.task_queue}-{pool}"
+
+    def pools(self) -> list[str]:
+        chosen = [p.strip() for p in self.worker_queues.split(",") if p.strip()]
+        for pool in chosen:
+            self.queue(pool)
+        return chosen
 
     def resolved_publish_root(self) -> Path:
         return self.publish_root or self.data_dir / "published"

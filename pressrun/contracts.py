@@ -82,6 +82,23 @@ class RunOptions(BaseModel):
     heartbeat_timeout_seconds: int = 60
     max_attempts: int = 8
     batches_before_continue_as_new: int = 500
+    # The worker pools' task queues for AI text and image batches; None keeps them on the
+    # workflow's own queue (as runs started before the pools existed do).
+    text_queue: str | None = None
+    image_queue: str | None = None
+    # Batches of a stage in flight at once, by stage number; 1 when not listed.
+    parallel_batches: dict[int, int] = Field(default_factory=dict)
+
+    def parallel(self, stage: int) -> int:
+        # Stage 7 gives out publish slots, which batches in flight together could not share.
+        if stage not in BATCHED_STAGES:
+            return 1
+        return max(1, self.parallel_batches.get(stage, 1))
+
+    def queue_for(self, stage: int) -> str | None:
+        if stage == 6:
+            return self.image_queue
+        return self.text_queue if stage in AI_STAGES else None
 
 
 class StageProgress(BaseModel):
@@ -165,6 +182,10 @@ class BatchRequest(BaseModel):
     # The workflow's clock when it asked: stage 7 counts publish slots from here, so a retried
     # batch picks the same slots.
     now: datetime | None = None
+    # Parallel batches split a stage's items by ID: this batch takes only items whose
+    # `id % partitions == partition`, so batches in flight together never share an item.
+    partition: int = 0
+    partitions: int = 1
 
 
 class BatchResult(BaseModel):
@@ -319,6 +340,8 @@ class PublishInput(BaseModel):
     publish_at: datetime
     max_attempts: int = 8
     timeout_seconds: int = 300
+    # The publish pool's task queue for the delivery; None: the workflow's own.
+    queue: str | None = None
 
 
 class PublishRequest(BaseModel):

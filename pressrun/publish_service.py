@@ -49,9 +49,10 @@ async def start_publish(
             publish_at=publish_at,
             max_attempts=settings.publish_max_attempts,
             timeout_seconds=settings.publish_timeout_seconds,
+            queue=settings.queue("publish"),
         ),
         id=publish_workflow_id(content_id),
-        task_queue=settings.task_queue,
+        task_queue=settings.queue("runs"),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         # A failed or unscheduled publication may be scheduled again under the same ID.
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

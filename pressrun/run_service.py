@@ -28,6 +28,9 @@ def run_options(settings: Settings) -> RunOptions:
         heartbeat_timeout_seconds=settings.activity_heartbeat_seconds,
         max_attempts=settings.activity_max_attempts,
         batches_before_continue_as_new=settings.batches_before_continue_as_new,
+        text_queue=settings.queue("text"),
+        image_queue=settings.queue("images"),
+        parallel_batches={k: v for k, v in settings.parallel_batches.items() if v > 1},
     )
 
 
@@ -61,7 +64,7 @@ async def start_run(
                 options=run_options(settings),
             ),
             id=workflow_id,
-            task_queue=settings.task_queue,
+            task_queue=settings.queue("runs"),
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             search_attributes=run_search_attributes(
                 site_id=site_id, account_id=account_id, trigger_type=trigger_type

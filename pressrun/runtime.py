@@ -13,8 +13,10 @@ from temporalio.client import Client
 
 from pressrun.ai.base import AIProvider
 from pressrun.ai.factory import build_provider
+from pressrun.ai.ratelimit import limit_provider
 from pressrun.config import Settings
 from pressrun.db import SessionFactory, create_db_engine, make_session_factory
+from pressrun.metrics import InstrumentedProvider, build_temporal_runtime
 from pressrun.temporal_client import connect
 
 
@@ -29,11 +31,16 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """A worker process's resources. Its Temporal client exports metrics on
+    `worker_metrics_port` when set; its AI provider is timed per call and, with
+    `ai_calls_per_second`, held to the fleet-wide rate."""
     engine = create_db_engine(settings.resolved_database_url())
-    provider = build_provider(settings)
+    sessions = make_session_factory(engine)
+    # The limiter wraps the timing, so waiting for a slot is not counted as call latency.
+    provider = limit_provider(InstrumentedProvider(build_provider(settings)), settings, sessions)
     try:
-        client = await connect(settings)
-        yield Runtime(settings, engine, make_session_factory(engine), provider, client)
+        client = await connect(settings, runtime=build_temporal_runtime(settings))
+        yield Runtime(settings, engine, sessions, provider, client)
     finally:
         await provider.aclose()
         engine.dispose()

@@ -1,9 +1,20 @@
-"""Build the worker that runs the run, launcher and publish workflows and their activities."""
+"""Build a process's workers: one Temporal Worker per pool it serves, each on its own queue.
+
+Pools let each kind of work be sized and scaled alone: `runs` (the workflows and the light
+bookkeeping activities), `text` (AI text stages), `images` (image generation) and `publish`
+(deliveries to publishers). A process serves any subset; every pool's queue must be served
+by some process in the fleet.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from types import TracebackType
+from typing import Any
 
+from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -11,12 +22,61 @@ from pressrun.activities.publish_activities import PublishActivities
 from pressrun.activities.run_activities import RunActivities
 from pressrun.ai.base import AIProvider
 from pressrun.config import Settings
+from pressrun.contracts import PUBLISH_CONTENT, STAGE_ACTIVITIES
 from pressrun.db import SessionFactory
+from pressrun.log_context import LogContextInterceptor
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 from pressrun.workflows.launcher import AutomationLauncherWorkflow
 from pressrun.workflows.publish_content import PublishContentWorkflow
 
 WORKFLOWS = [AutomationRunWorkflow, AutomationLauncherWorkflow, PublishContentWorkflow]
+
+# Which pool runs each activity that is not on the runs pool.
+_POOL_OF = {
+    **{STAGE_ACTIVITIES[n]: "text" for n in (1, 2, 4, 5)},
+    STAGE_ACTIVITIES[6]: "images",
+    PUBLISH_CONTENT: "publish",
+}
+
+
+def activity_name(fn: Callable[..., Any]) -> str:
+    definition = activity._Definition.from_callable(fn)
+    if definition is None or definition.name is None:
+        raise ValueError(f"{fn!r} is not an activity")
+    return definition.name
+
+
+def pool_of(name: str) -> str:
+    return _POOL_OF.get(name, "runs")
+
+
+class WorkerFleet:
+    """The workers of one process, started and stopped together."""
+
+    def __init__(self, workers: Sequence[Worker]) -> None:
+        self.workers = list(workers)
+        self._stack = contextlib.AsyncExitStack()
+
+    @property
+    def task_queues(self) -> list[str]:
+        return [worker.task_queue for worker in self.workers]
+
+    async def __aenter__(self) -> WorkerFleet:
+        async with contextlib.AsyncExitStack() as stack:
+            for worker in self.workers:
+                await stack.enter_async_context(worker)
+            self._stack = stack.pop_all()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Exiting a Worker shuts it down gracefully: running activities get the grace
+        # period, then are cancelled and retried elsewhere.
+        await self._stack.aclose()
 
 
 def build_worker(
@@ -25,15 +85,41 @@ def build_worker(
     sessions: SessionFactory,
     provider: AIProvider,
     *,
-    task_queue: str | None = None,
-    max_concurrent_activities: int = 20,
-) -> Worker:
-    activities = RunActivities(sessions, provider, settings)
-    return Worker(
-        client,
-        task_queue=task_queue or settings.task_queue,
-        workflows=WORKFLOWS,
-        activities=[*activities.all(), *PublishActivities(sessions, settings).all()],
-        max_concurrent_activities=max_concurrent_activities,
-        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
-    )
+    pools: Sequence[str] | None = None,
+    overrides: Mapping[str, Callable[..., Any]] | None = None,
+) -> WorkerFleet:
+    """Workers for `pools` (default: the settings' `worker_queues`); every activity's log
+    lines carry its workflow, run and site IDs.
+
+    `overrides` swaps activities by name, for tests that inject a failure into one.
+    """
+    chosen = list(pools) if pools is not None else settings.pools()
+    for pool in chosen:
+        settings.queue(pool)
+    by_name: dict[str, Callable[..., Any]] = {}
+    for fn in [
+        *RunActivities(sessions, provider, settings).all(),
+        *PublishActivities(sessions, settings).all(),
+    ]:
+        by_name[activity_name(fn)] = fn
+    by_name.update(overrides or {})
+    concurrency = {
+        "runs": settings.runs_concurrency,
+        "text": settings.text_concurrency,
+        "images": settings.image_concurrency,
+        "publish": settings.publish_concurrency,
+    }
+    grace = timedelta(seconds=settings.worker_shutdown_grace_seconds)
+    workers = [
+        Worker(
+            client,
+            task_queue=settings.queue(pool),
+            workflows=WORKFLOWS if pool == "runs" else [],
+            activities=[fn for name, fn in by_name.items() if pool_of(name) == pool],
+            max_concurrent_activities=concurrency[pool],
+            graceful_shutdown_timeout=grace,
+            interceptors=[LogContextInterceptor()],
+        )
+        for pool in chosen
+    ]
+    return WorkerFleet(workers)

@@ -19,7 +19,6 @@ from sqlmodel import select
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
@@ -30,7 +29,7 @@ from pressrun.search_attributes import ALL_KEYS
 from pressrun.services.accounts import create_account, create_site
 from pressrun.services.keywords import KeywordRow, demo_keywords, import_keywords
 from pressrun.temporal_client import DATA_CONVERTER
-from pressrun.worker import build_worker
+from pressrun.worker import WorkerFleet, build_worker
 
 PG_URL = os.environ.get("PRESSRUN_TEST_DATABASE_URL", "")
 
@@ -130,7 +129,7 @@ async def worker(
     settings: Settings,
     sessions: SessionFactory,
     provider: OfflineProvider,
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[WorkerFleet]:
     """The real worker (workflow and activities) on the time-skipping server."""
     worker = build_worker(time_env.client, settings, sessions, provider)
     async with worker:
@@ -143,7 +142,7 @@ async def dev_worker(
     settings: Settings,
     sessions: SessionFactory,
     provider: OfflineProvider,
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[WorkerFleet]:
     """The real worker on the dev server, for tests that fetch results of workflows they did
     not start themselves (the time-skipping server's clock stays locked for those)."""
     worker = build_worker(dev_env.client, settings, sessions, provider)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -21,11 +20,11 @@ from pressrun.ai.base import AIRetryableError
 from pressrun.ai.offline import OfflineProvider
 from pressrun.ai.openai_provider import OpenAIProvider
 from pressrun.config import Settings
-from pressrun.contracts import BatchRequest, BatchResult
+from pressrun.contracts import STAGE_ACTIVITIES, BatchRequest, BatchResult
 from pressrun.db import SessionFactory
 from pressrun.models import Content, RunBatch, Task
 from pressrun.run_service import start_run
-from pressrun.worker import WORKFLOWS, build_worker
+from pressrun.worker import build_worker
 from tests.conftest import FULL_BUDGETS, SiteFactory
 from tests.fakes.openai_server import FakeOpenAIServer, Respond429, Respond500, Status
 from tests.helpers import balance, count, ledger_charges, run_row, wait_for
@@ -121,14 +120,15 @@ async def test_activity_retried_after_commit_charges_once(
     provider: OfflineProvider,
     make_site: SiteFactory,
 ) -> None:
-    real = RunActivities(sessions, provider, settings)
-    crashing = CrashAfterCommit(real)
-    activities: list[Any] = [a for a in real.all() if a.__name__ != "write_content"]
-    activities.append(crashing.write_content)
+    crashing = CrashAfterCommit(RunActivities(sessions, provider, settings))
     account_id, site_id = make_site(keywords=10, stage_4_batch_size=4, **FULL_BUDGETS)
     before = balance(sessions, account_id)
-    async with Worker(
-        time_env.client, task_queue=settings.task_queue, workflows=WORKFLOWS, activities=activities
+    async with build_worker(
+        time_env.client,
+        settings,
+        sessions,
+        provider,
+        overrides={STAGE_ACTIVITIES[4]: crashing.write_content},
     ):
         started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
         outcome = await started.handle.result()

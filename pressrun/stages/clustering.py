@@ -10,23 +10,40 @@ from pressrun.ai.base import AIItemError, ClusterDraft, KeywordInput
 from pressrun.contracts import BatchRequest, BatchResult
 from pressrun.models import Cluster, Keyword
 from pressrun.models.content import KeywordStatus
-from pressrun.stages.common import StageDeps, commit_batch, committed_result, read
+from pressrun.stages.common import (
+    WHOLE,
+    Share,
+    StageDeps,
+    commit_batch,
+    committed_result,
+    in_share,
+    read,
+    share_of,
+)
 
 STAGE = 1
 
 
-def pending_keywords(session: Session, site_id: int) -> int:
+def pending_keywords(session: Session, site_id: int, share: Share = WHOLE) -> int:
     return session.exec(
         select(func.count())
         .select_from(Keyword)
-        .where(Keyword.site_id == site_id, Keyword.status == KeywordStatus.NEW)
+        .where(
+            Keyword.site_id == site_id,
+            Keyword.status == KeywordStatus.NEW,
+            *in_share(col(Keyword.id), share),
+        )
     ).one()
 
 
-def _load(session: Session, site_id: int, limit: int) -> list[KeywordInput]:
+def _load(session: Session, site_id: int, limit: int, share: Share = WHOLE) -> list[KeywordInput]:
     rows = session.exec(
         select(Keyword)
-        .where(Keyword.site_id == site_id, Keyword.status == KeywordStatus.NEW)
+        .where(
+            Keyword.site_id == site_id,
+            Keyword.status == KeywordStatus.NEW,
+            *in_share(col(Keyword.id), share),
+        )
         .order_by(col(Keyword.id))
         .limit(limit)
     ).all()
@@ -42,7 +59,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
-    keywords = await read(deps, lambda s: _load(s, req.site_id, req.limit))
+    keywords = await read(deps, lambda s: _load(s, req.site_id, req.limit, share_of(req)))
     if not keywords:
         return BatchResult(remaining=0)
     price = deps.settings.prices.cluster_batch
@@ -73,7 +90,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             return BatchResult(
                 processed=len(rows),
                 failed=len(rows),
-                remaining=pending_keywords(session, req.site_id),
+                remaining=pending_keywords(session, req.site_id, share_of(req)),
             )
         created = 0
         for draft in drafts:
@@ -98,7 +115,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             processed=len(rows),
             created=created,
             credits=price if created else price * 0,
-            remaining=pending_keywords(session, req.site_id),
+            remaining=pending_keywords(session, req.site_id, share_of(req)),
         )
 
     return await asyncio.to_thread(

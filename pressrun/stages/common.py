@@ -46,6 +46,21 @@ async def read(deps: StageDeps, fn: Callable[[Session], T]) -> T:
     return await asyncio.to_thread(work)
 
 
+# A batch's share of a stage's items: (partition, partitions). Parallel batches each take the
+# items whose `id % partitions == partition`, so no two in flight share an item.
+Share = tuple[int, int]
+WHOLE: Share = (0, 1)
+
+
+def share_of(req: BatchRequest) -> Share:
+    return (req.partition, max(1, req.partitions))
+
+
+def in_share(id_column: Any, share: Share) -> list[sa.ColumnElement[bool]]:
+    index, count = share
+    return [] if count <= 1 else [id_column % count == index]
+
+
 def ledger_key(run_id: str, stage: int, batch_index: int) -> str:
     return f"run:{run_id}:stage:{stage}:batch:{batch_index}"
 

@@ -14,7 +14,17 @@ from pressrun.contracts import BatchRequest, BatchResult
 from pressrun.models import Content, Task
 from pressrun.models.base import utcnow
 from pressrun.models.content import TaskStatus
-from pressrun.stages.common import StageDeps, call_each, commit_batch, committed_result, read
+from pressrun.stages.common import (
+    WHOLE,
+    Share,
+    StageDeps,
+    call_each,
+    commit_batch,
+    committed_result,
+    in_share,
+    read,
+    share_of,
+)
 
 STAGE = 4
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
@@ -29,18 +39,28 @@ def article_cost(words: int, per_100_words: Decimal) -> Decimal:
     return per_100_words * math.ceil(words / 100)
 
 
-def pending_tasks(session: Session, site_id: int) -> int:
+def pending_tasks(session: Session, site_id: int, share: Share = WHOLE) -> int:
     return session.exec(
         select(func.count())
         .select_from(Task)
-        .where(Task.site_id == site_id, Task.status == TaskStatus.QUEUED)
+        .where(
+            Task.site_id == site_id,
+            Task.status == TaskStatus.QUEUED,
+            *in_share(col(Task.id), share),
+        )
     ).one()
 
 
-def _load(session: Session, site_id: int, limit: int, target_words: int) -> list[ArticleBrief]:
+def _load(
+    session: Session, site_id: int, limit: int, target_words: int, share: Share = WHOLE
+) -> list[ArticleBrief]:
     tasks = session.exec(
         select(Task)
-        .where(Task.site_id == site_id, Task.status == TaskStatus.QUEUED)
+        .where(
+            Task.site_id == site_id,
+            Task.status == TaskStatus.QUEUED,
+            *in_share(col(Task.id), share),
+        )
         .order_by(col(Task.id))
         .limit(limit)
     ).all()
@@ -64,7 +84,10 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         return stored
     settings = deps.settings
     briefs = await read(
-        deps, lambda s: _load(s, req.site_id, req.limit, settings.estimate_words_per_article)
+        deps,
+        lambda s: _load(
+            s, req.site_id, req.limit, settings.estimate_words_per_article, share_of(req)
+        ),
     )
     if not briefs:
         return BatchResult(remaining=0)
@@ -115,7 +138,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             result.words += words
             result.credits += article_cost(words, price)
         session.flush()
-        result.remaining = pending_tasks(session, req.site_id)
+        result.remaining = pending_tasks(session, req.site_id, share_of(req))
         return result
 
     return await asyncio.to_thread(

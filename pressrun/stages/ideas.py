@@ -10,23 +10,41 @@ from pressrun.ai.base import ClusterBrief, IdeaDraft
 from pressrun.contracts import BatchRequest, BatchResult
 from pressrun.models import Cluster, Idea, Keyword
 from pressrun.models.content import ClusterStatus
-from pressrun.stages.common import StageDeps, call_each, commit_batch, committed_result, read
+from pressrun.stages.common import (
+    WHOLE,
+    Share,
+    StageDeps,
+    call_each,
+    commit_batch,
+    committed_result,
+    in_share,
+    read,
+    share_of,
+)
 
 STAGE = 2
 
 
-def pending_clusters(session: Session, site_id: int) -> int:
+def pending_clusters(session: Session, site_id: int, share: Share = WHOLE) -> int:
     return session.exec(
         select(func.count())
         .select_from(Cluster)
-        .where(Cluster.site_id == site_id, Cluster.status == ClusterStatus.NEW)
+        .where(
+            Cluster.site_id == site_id,
+            Cluster.status == ClusterStatus.NEW,
+            *in_share(col(Cluster.id), share),
+        )
     ).one()
 
 
-def _load(session: Session, site_id: int, limit: int) -> list[ClusterBrief]:
+def _load(session: Session, site_id: int, limit: int, share: Share = WHOLE) -> list[ClusterBrief]:
     clusters = session.exec(
         select(Cluster)
-        .where(Cluster.site_id == site_id, Cluster.status == ClusterStatus.NEW)
+        .where(
+            Cluster.site_id == site_id,
+            Cluster.status == ClusterStatus.NEW,
+            *in_share(col(Cluster.id), share),
+        )
         .order_by(col(Cluster.id))
         .limit(limit)
     ).all()
@@ -52,7 +70,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
-    clusters = await read(deps, lambda s: _load(s, req.site_id, req.limit))
+    clusters = await read(deps, lambda s: _load(s, req.site_id, req.limit, share_of(req)))
     if not clusters:
         return BatchResult(remaining=0)
     price = deps.settings.prices.idea
@@ -95,7 +113,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             cluster.status = ClusterStatus.IDEAS_GENERATED
         session.flush()
         result.credits = price * result.created
-        result.remaining = pending_clusters(session, req.site_id)
+        result.remaining = pending_clusters(session, req.site_id, share_of(req))
         return result
 
     return await asyncio.to_thread(

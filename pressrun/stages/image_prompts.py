@@ -10,7 +10,17 @@ from pressrun.ai.base import ArticleDraft, ImagePromptDraft
 from pressrun.contracts import BatchRequest, BatchResult
 from pressrun.models import Content, ImagePrompt
 from pressrun.models.content import ContentStatus, ImageKind
-from pressrun.stages.common import StageDeps, call_each, commit_batch, committed_result, read
+from pressrun.stages.common import (
+    WHOLE,
+    Share,
+    StageDeps,
+    call_each,
+    commit_batch,
+    committed_result,
+    in_share,
+    read,
+    share_of,
+)
 
 STAGE = 5
 
@@ -23,15 +33,22 @@ def _awaiting_prompts(site_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def pending_content(session: Session, site_id: int) -> int:
+def pending_content(session: Session, site_id: int, share: Share = WHOLE) -> int:
     return session.exec(
-        select(func.count()).select_from(Content).where(*_awaiting_prompts(site_id))
+        select(func.count())
+        .select_from(Content)
+        .where(*_awaiting_prompts(site_id), *in_share(col(Content.id), share))
     ).one()
 
 
-def _load(session: Session, site_id: int, limit: int) -> list[tuple[int, ArticleDraft]]:
+def _load(
+    session: Session, site_id: int, limit: int, share: Share = WHOLE
+) -> list[tuple[int, ArticleDraft]]:
     rows = session.exec(
-        select(Content).where(*_awaiting_prompts(site_id)).order_by(col(Content.id)).limit(limit)
+        select(Content)
+        .where(*_awaiting_prompts(site_id), *in_share(col(Content.id), share))
+        .order_by(col(Content.id))
+        .limit(limit)
     ).all()
     return [
         (
@@ -51,7 +68,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
-    articles = await read(deps, lambda s: _load(s, req.site_id, req.limit))
+    articles = await read(deps, lambda s: _load(s, req.site_id, req.limit, share_of(req)))
     if not articles:
         return BatchResult(remaining=0)
     price = deps.settings.prices.image_prompt
@@ -97,7 +114,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
                 result.created += 1
         session.flush()
         result.credits = price * result.created
-        result.remaining = pending_content(session, req.site_id)
+        result.remaining = pending_content(session, req.site_id, share_of(req))
         return result
 
     return await asyncio.to_thread(

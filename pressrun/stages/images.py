@@ -12,17 +12,31 @@ from pressrun.ai.base import GeneratedImage
 from pressrun.contracts import BatchRequest, BatchResult
 from pressrun.models import Image, ImagePrompt
 from pressrun.models.content import ItemStatus
-from pressrun.stages.common import StageDeps, call_each, commit_batch, committed_result, read
+from pressrun.stages.common import (
+    WHOLE,
+    Share,
+    StageDeps,
+    call_each,
+    commit_batch,
+    committed_result,
+    in_share,
+    read,
+    share_of,
+)
 
 STAGE = 6
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
-def pending_prompts(session: Session, site_id: int) -> int:
+def pending_prompts(session: Session, site_id: int, share: Share = WHOLE) -> int:
     return session.exec(
         select(func.count())
         .select_from(ImagePrompt)
-        .where(ImagePrompt.site_id == site_id, ImagePrompt.status == ItemStatus.PENDING)
+        .where(
+            ImagePrompt.site_id == site_id,
+            ImagePrompt.status == ItemStatus.PENDING,
+            *in_share(col(ImagePrompt.id), share),
+        )
     ).one()
 
 
@@ -40,11 +54,15 @@ def _write_file(root: Path, relative: str, data: bytes) -> None:
     os.replace(tmp, target)
 
 
-def _load(session: Session, site_id: int, limit: int) -> list[ImagePrompt]:
+def _load(session: Session, site_id: int, limit: int, share: Share = WHOLE) -> list[ImagePrompt]:
     return list(
         session.exec(
             select(ImagePrompt)
-            .where(ImagePrompt.site_id == site_id, ImagePrompt.status == ItemStatus.PENDING)
+            .where(
+                ImagePrompt.site_id == site_id,
+                ImagePrompt.status == ItemStatus.PENDING,
+                *in_share(col(ImagePrompt.id), share),
+            )
             .order_by(col(ImagePrompt.id))
             .limit(limit)
         ).all()
@@ -55,7 +73,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
-    prompts = await read(deps, lambda s: _load(s, req.site_id, req.limit))
+    prompts = await read(deps, lambda s: _load(s, req.site_id, req.limit, share_of(req)))
     if not prompts:
         return BatchResult(remaining=0)
     settings = deps.settings
@@ -111,7 +129,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             result.created += 1
         session.flush()
         result.credits = price * result.created
-        result.remaining = pending_prompts(session, req.site_id)
+        result.remaining = pending_prompts(session, req.site_id, share_of(req))
         return result
 
     return await asyncio.to_thread(

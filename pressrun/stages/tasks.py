@@ -9,14 +9,27 @@ from sqlmodel import Session, col, func, select
 from pressrun.contracts import BatchRequest, BatchResult
 from pressrun.models import Idea, Keyword, Task
 from pressrun.models.content import IdeaStatus
-from pressrun.stages.common import StageDeps, commit_batch, committed_result, read
+from pressrun.stages.common import (
+    WHOLE,
+    Share,
+    StageDeps,
+    commit_batch,
+    committed_result,
+    in_share,
+    read,
+    share_of,
+)
 
 
-def pending_ideas(session: Session, site_id: int) -> int:
+def pending_ideas(session: Session, site_id: int, share: Share = WHOLE) -> int:
     return session.exec(
         select(func.count())
         .select_from(Idea)
-        .where(Idea.site_id == site_id, Idea.status == IdeaStatus.NEW)
+        .where(
+            Idea.site_id == site_id,
+            Idea.status == IdeaStatus.NEW,
+            *in_share(col(Idea.id), share),
+        )
     ).one()
 
 
@@ -28,7 +41,11 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     def write(session: Session) -> BatchResult:
         ideas = session.exec(
             select(Idea)
-            .where(Idea.site_id == req.site_id, Idea.status == IdeaStatus.NEW)
+            .where(
+                Idea.site_id == req.site_id,
+                Idea.status == IdeaStatus.NEW,
+                *in_share(col(Idea.id), share_of(req)),
+            )
             .order_by(col(Idea.id))
             .limit(req.limit)
         ).all()
@@ -53,11 +70,13 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             idea.status = IdeaStatus.QUEUED
         session.flush()
         return BatchResult(
-            processed=len(ideas), created=len(ideas), remaining=pending_ideas(session, req.site_id)
+            processed=len(ideas),
+            created=len(ideas),
+            remaining=pending_ideas(session, req.site_id, share_of(req)),
         )
 
     def has_work(session: Session) -> bool:
-        return pending_ideas(session, req.site_id) > 0
+        return pending_ideas(session, req.site_id, share_of(req)) > 0
 
     if not await read(deps, has_work):
         return BatchResult(remaining=0)

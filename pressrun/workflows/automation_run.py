@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from temporalio import workflow
@@ -58,7 +58,7 @@ class AutomationRunWorkflow:
         self._state = inp.state or RunState()
         self._status: RunStatusName = "paused" if self._state.paused else "running"
         self._finished = False
-        self._batch_in_flight = False
+        self._in_flight = 0
         self._batches_this_history = 0
 
     # ---- control: updates with validators, and a query ------------------------------------
@@ -122,7 +122,7 @@ class AutomationRunWorkflow:
             status=self._status,
             current_stage=min(stage, 7),
             batch_index=self._progress(min(stage, 7)).batches_run,
-            batch_in_flight=self._batch_in_flight,
+            batch_in_flight=self._in_flight > 0,
             stage=self._progress(min(stage, 7)),
             pause_requested=self._state.paused,
             cancel_requested=self._state.cancel_requested,
@@ -215,6 +215,11 @@ class AutomationRunWorkflow:
             progress.status = "running"
             progress.started_at = workflow.now()
         budget = plan.budget(number)
+        lanes = self._input.options.parallel(number)
+        if lanes > 1:
+            await self._checkpoint()
+            await self._maybe_continue_as_new()
+            return await self._run_stage_parallel(plan, number, budget, lanes)
         while True:
             await self._checkpoint()
             await self._maybe_continue_as_new()
@@ -253,6 +258,97 @@ class AutomationRunWorkflow:
             if plan.within_stage_delay > 0:
                 await self._delay(plan.within_stage_delay)
 
+    async def _run_stage_parallel(
+        self, plan: RunPlan, number: int, budget: Decimal | None, lanes: int
+    ) -> bool:
+        """Up to `lanes` batches in flight, each lane on its own share of the items (by ID).
+
+        Limits stay exact: a batch reserves its items against the per-run limit and its share
+        of the unspent budget before it starts, and returns what it did not use. Pause and
+        cancel stop new batches; the ones in flight finish first.
+        """
+        progress = self._progress(number)
+        stage_plan = plan.stage(number)
+        reserved_items = 0
+        reserved_budget = Decimal("0")
+        in_flight = 0
+        stop: list[tuple[Any, str]] = []
+        errors: list[BaseException] = []
+        drained: list[int] = []
+        gate = asyncio.Lock()
+        budget_reason = f"stage budget of {budget} credits reached"
+
+        async def lane(index: int) -> None:
+            nonlocal reserved_items, reserved_budget, in_flight
+            while not stop:
+                # One lane at a time records a pause and waits it out; the rest queue here.
+                async with gate:
+                    if not await self._may_continue() or stop:
+                        return
+                if self._history_full():
+                    # Drain, then continue as new: nothing may be in flight across it.
+                    drained.append(index)
+                    return
+                limit = stage_plan.batch_size
+                if stage_plan.per_run_limit > 0:
+                    left = stage_plan.per_run_limit - progress.processed - reserved_items
+                    if left <= 0:
+                        return
+                    limit = min(limit, left)
+                share: Decimal | None = None
+                if budget is not None:
+                    free = budget - progress.credits_used - reserved_budget
+                    if free <= 0:
+                        stop.append(("partial", budget_reason))
+                        return
+                    share = (free / (lanes - in_flight)).quantize(Decimal("0.01"), ROUND_DOWN)
+                reserved_items += limit
+                reserved_budget += share or 0
+                in_flight += 1
+                try:
+                    result = await self._batch(
+                        number, progress, limit, share, stage_plan.use_testing, (index, lanes)
+                    )
+                except BaseException as err:
+                    errors.append(err)
+                    stop.append(("failed", str(err)))
+                    return
+                finally:
+                    reserved_items -= limit
+                    reserved_budget -= share or 0
+                    in_flight -= 1
+                if result.budget_reached:
+                    stop.append(("partial", budget_reason))
+                    return
+                if result.processed == 0 or result.remaining == 0:
+                    return
+                if plan.within_stage_delay > 0:
+                    await self._delay(plan.within_stage_delay)
+
+        await asyncio.gather(*(lane(index) for index in range(lanes)))
+        if errors:
+            raise errors[0]
+        await self._checkpoint()
+        if drained and not stop:
+            await self._maybe_continue_as_new()
+        if stop:
+            return await self._end_stage(progress, stop[0][0], stop[0][1])
+        if 0 < stage_plan.per_run_limit <= progress.processed:
+            return await self._end_stage(
+                progress, "completed", f"per-run limit of {stage_plan.per_run_limit} reached"
+            )
+        if progress.batches_run == 0:
+            return await self._end_stage(progress, "skipped", "no items to process")
+        return await self._end_stage(progress, "completed", "all items processed")
+
+    async def _may_continue(self) -> bool:
+        """The checkpoint between batches, answering False instead of raising on cancel."""
+        try:
+            await self._checkpoint()
+        except RunStopped:
+            return False
+        return True
+
     async def _batch(
         self,
         number: int,
@@ -260,6 +356,7 @@ class AutomationRunWorkflow:
         limit: int,
         budget_left: Decimal | None,
         use_testing: bool,
+        partition: tuple[int, int] = (0, 1),
     ) -> BatchResult:
         inp = self._input
         request = BatchRequest(
@@ -272,15 +369,20 @@ class AutomationRunWorkflow:
             use_testing=use_testing,
             budget_remaining=budget_left,
             now=workflow.now(),
+            partition=partition[0],
+            partitions=partition[1],
         )
         progress.batches_attempted += 1
-        self._batch_in_flight = True
+        self._in_flight += 1
         try:
             result: BatchResult = await self._activity(
-                STAGE_ACTIVITIES[number], request, BatchResult
+                STAGE_ACTIVITIES[number],
+                request,
+                BatchResult,
+                task_queue=self._input.options.queue_for(number),
             )
         finally:
-            self._batch_in_flight = False
+            self._in_flight -= 1
         self._batches_this_history += 1
         if result.processed:
             progress.batches_run += 1
@@ -336,12 +438,12 @@ class AutomationRunWorkflow:
                 lambda: state.cancel_requested, timeout=timedelta(seconds=seconds)
             )
 
-    async def _maybe_continue_as_new(self) -> None:
+    def _history_full(self) -> bool:
         limit = self._input.options.batches_before_continue_as_new
-        if (
-            self._batches_this_history < limit
-            and not workflow.info().is_continue_as_new_suggested()
-        ):
+        return self._batches_this_history >= limit or workflow.info().is_continue_as_new_suggested()
+
+    async def _maybe_continue_as_new(self) -> None:
+        if not self._history_full():
             return
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(self._input.model_copy(update={"state": self._state}))
@@ -383,12 +485,15 @@ class AutomationRunWorkflow:
     def _progress(self, number: int) -> StageProgress:
         return self._state.stages[number]
 
-    async def _activity(self, name: str, arg: Any, result_type: type | None) -> Any:
+    async def _activity(
+        self, name: str, arg: Any, result_type: type | None, task_queue: str | None = None
+    ) -> Any:
         options = self._input.options
         return await workflow.execute_activity(
             name,
             arg,
             result_type=result_type,
+            task_queue=task_queue,
             start_to_close_timeout=timedelta(seconds=options.activity_timeout_seconds),
             heartbeat_timeout=timedelta(seconds=options.heartbeat_timeout_seconds),
             retry_policy=RetryPolicy(

@@ -68,6 +68,7 @@ class PublishContentWorkflow:
                 PUBLISH_CONTENT,
                 request,
                 result_type=PublishOutcome,
+                task_queue=inp.queue,
                 start_to_close_timeout=timedelta(seconds=inp.timeout_seconds),
                 retry_policy=RetryPolicy(
                     initial_interval=timedelta(seconds=10),
