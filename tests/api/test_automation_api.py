@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -91,6 +92,11 @@ async def test_run_now_to_completion_with_every_read_endpoint(
 
     history = (await http.get(f"{A}/history/", params=q, headers=h)).json()
     assert history["total"] == 1 and history["items"][0]["run_id"] == run_id
+    # A plain day bounds whole days, in UTC: today's run is within "to today".
+    today = datetime.fromisoformat(history["items"][0]["started_at"]).date().isoformat()
+    for bounds in ({"date_to": today}, {"date_from": today, "date_to": today}):
+        within = await http.get(f"{A}/history/", params={**q, **bounds}, headers=h)
+        assert within.json()["total"] == 1, bounds
     assert history["items"][0]["stage_1_result"]["keywords_processed"] == 8
     logs = (await http.get(f"{A}/logs/", params={**q, "run_id": run_id}, headers=h)).json()
     messages = [item["message"] for item in logs["items"]]

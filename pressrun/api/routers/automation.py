@@ -267,8 +267,9 @@ def history(
     site: QuerySite,
     session: SessionDep,
     status: Annotated[RunStatus | None, Query()] = None,
-    date_from: Annotated[datetime | date | None, Query()] = None,
-    date_to: Annotated[datetime | date | None, Query()] = None,
+    # `date` first: a plain day must stay a day (to its end for `date_to`), not midnight.
+    date_from: Annotated[date | datetime | None, Query()] = None,
+    date_to: Annotated[date | datetime | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
