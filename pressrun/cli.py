@@ -112,11 +112,19 @@ async def _dev(settings: Settings) -> None:
     settings = settings.model_copy(update={"temporal_address": server.address})
     upgrade(settings.resolved_database_url())
     settings, demo_key = _dev_access(settings)
+    # The dashboard offers the demo key and links runs to this server's Web UI.
+    settings = settings.model_copy(
+        update={
+            "demo_api_key": SecretStr(demo_key),
+            "temporal_ui_url": settings.temporal_ui_url or server.ui_url,
+        }
+    )
     await server.start()
     api = f"http://{settings.api_host}:{settings.api_port}"
     try:
         print(
             f"\n  pressrun is up\n"
+            f"  Dashboard        {api}/   (demo key offered at sign-in)\n"
             f"  API              {api}   (docs {api}/docs)\n"
             f"  Temporal Web UI  {server.ui_url}\n"
             f"  Temporal gRPC    {server.address} (namespace {settings.temporal_namespace})\n"

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     # Prometheus metrics of a worker process (Temporal SDK and pressrun's own) on this port;
     # none when unset.
     worker_metrics_port: int | None = None
+    # The Temporal Web UI the dashboard links runs to (e.g. "https://temporal.example.com");
+    # no link when unset. `pressrun dev` sets its own server's.
+    temporal_ui_url: str | None = None
+    # The demo account's key, which the dashboard's sign-in offers to a browser on this
+    # machine. Set by `pressrun dev` alone; leave it unset anywhere else.
+    demo_api_key: SecretStr | None = None
 
     ai_provider: Literal["auto", "offline", "openai"] = "auto"
     openai_api_key: SecretStr | None = None

@@ -24,6 +24,7 @@ from pressrun.api.routers import (
 from pressrun.api.state import ApiState
 from pressrun.config import Settings
 from pressrun.db import create_db_engine, make_session_factory
+from pressrun.web import routes as web
 
 
 def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
         automation.router,
         events.router,
         integration.router,
+        web.router,
     ):
         app.include_router(router)
     return app

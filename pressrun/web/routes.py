@@ -1,0 +1,141 @@
+"""Serves the dashboard (its page shell and static files) and the few facts it needs besides the
+REST API: whether a demo key is offered, and where a run's workflow is in the Temporal Web UI."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from temporalio.service import RPCError
+
+from pressrun.api.deps import AccountId, QuerySite, SessionDep, StateDep
+from pressrun.api.state import ApiState
+from pressrun.errors import NotFoundError, TemporalUnavailableError
+from pressrun.models import AutomationRun
+from pressrun.services.demo_tenant import DEMO_ACCOUNT
+
+STATIC_DIR = FilePath(__file__).parent / "static"
+
+# The pages the dashboard's own router draws; each is the same shell.
+PAGES = (
+    "/",
+    "/automation",
+    "/automation/overview",
+    "/automation/runs/{run_id}",
+    "/sites/{site_id}/settings",
+    "/sites/{site_id}/content",
+)
+
+# Everything the dashboard loads comes from this origin, and nothing may frame it.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # Revalidated on each load (cheap with the ETag), so an upgrade is never half-applied.
+    "Cache-Control": "no-cache",
+}
+
+router = APIRouter()
+_static = StaticFiles(directory=STATIC_DIR)
+
+
+async def _shell() -> FileResponse:
+    return FileResponse(
+        STATIC_DIR / "index.html", media_type="text/html", headers=_SECURITY_HEADERS
+    )
+
+
+for _page in PAGES:
+    router.add_api_route(_page, _shell, methods=["GET"], include_in_schema=False)
+
+
+@router.get("/assets/{path:path}", include_in_schema=False)
+async def asset(path: str, request: Request) -> Response:
+    """A static file of the dashboard (scripts, styles, icons)."""
+    response = await _static.get_response(path, request.scope)
+    response.headers.update(_SECURITY_HEADERS)
+    return response
+
+
+def _from_this_machine(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@router.get("/api/v1/dashboard/demo-key", tags=["dashboard"])
+async def demo_key(request: Request, state: StateDep) -> dict[str, str]:
+    """The demo account's API key, for the dashboard's sign-in: offered only by `pressrun dev`,
+    and only to a browser on the same machine (404 otherwise)."""
+    key = state.settings.demo_api_key
+    if key is None or not _from_this_machine(request):
+        raise NotFoundError("No demo key is offered here: sign in with your account's API key.")
+    return {"key": key.get_secret_value(), "account": DEMO_ACCOUNT}
+
+
+@router.get("/api/v1/dashboard/runs/{run_id}/workflow", tags=["dashboard"])
+async def run_workflow(
+    run_id: Annotated[str, Path(min_length=1, max_length=64)],
+    site: QuerySite,
+    session: SessionDep,
+    state: StateDep,
+    _: AccountId,
+) -> dict[str, Any]:
+    """Where the run's workflow is: its workflow ID, Temporal's run ID of the execution that
+    started it (null when Temporal cannot tell), and the Web UI address (null when
+    `PRESSRUN_TEMPORAL_UI_URL` is unset)."""
+    run = session.get(AutomationRun, run_id)
+    if run is None or run.site_id != site.id:
+        raise NotFoundError(f"Run {run_id} not found for site {site.id}.")
+    settings = state.settings
+    # Several runs share the site's workflow ID; the memo tells their executions apart.
+    temporal_run_id = await _execution_of(state, run)
+    url = None
+    if settings.temporal_ui_url:
+        base = settings.temporal_ui_url.rstrip("/")
+        url = f"{base}/namespaces/{quote(settings.temporal_namespace)}/workflows/"
+        url += quote(run.workflow_id, safe="")
+        if temporal_run_id:
+            url += f"/{quote(temporal_run_id, safe='')}/history"
+    return {
+        "run_id": run.id,
+        "workflow_id": run.workflow_id,
+        "temporal_run_id": temporal_run_id,
+        "namespace": settings.temporal_namespace,
+        "url": url,
+    }
+
+
+async def _execution_of(state: ApiState, run: AutomationRun) -> str | None:
+    """Temporal's run ID of the execution the run started as (continue-as-new may follow it)."""
+    window = timedelta(minutes=1)
+    since, until = (
+        (run.started_at + shift).strftime("%Y-%m-%dT%H:%M:%SZ") for shift in (-window, window)
+    )
+    query = (
+        f"WorkflowId = '{run.workflow_id}' AND StartTime >= '{since}' AND StartTime <= '{until}'"
+    )
+    try:
+        client = await state.temporal()
+        first: tuple[datetime, str] | None = None
+        async for execution in client.list_workflows(
+            query, limit=100, rpc_timeout=timedelta(seconds=3)
+        ):
+            memo = await execution.memo()
+            if memo.get("run_id") == run.id and (first is None or execution.start_time < first[0]):
+                first = (execution.start_time, execution.run_id)
+        return first[1] if first else None
+    except (RPCError, TemporalUnavailableError):
+        return None
