@@ -158,7 +158,7 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Stack]:
     data_dir = tmp_path_factory.mktemp("stack")
     api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
@@ -195,8 +195,10 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log_path: Pa
     raise RuntimeError(f"pressrun dev did not come up:\n{log_path.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API runs its own event loop on this thread
+    # while open, which would refuse every async test collected after this module.
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
