@@ -322,6 +322,7 @@ PUBLISH_WORKFLOW = "PublishContent"
 PUBLISH_CONTENT = "publish_content"
 RECORD_PUBLISH_FAILURE = "record_publish_failure"
 RELEASE_PUBLICATION = "release_publication"
+RECORD_PUBLISH_MOVE = "record_publish_move"
 RESCHEDULE_UPDATE = "reschedule"
 UNSCHEDULE_UPDATE = "unschedule"
 PUBLISH_STATE_QUERY = "publish_state"
@@ -347,6 +348,11 @@ class PublishInput(BaseModel):
 class PublishRequest(BaseModel):
     content_id: int
     site_id: int
+
+
+class PublishMove(BaseModel):
+    content_id: int
+    publish_at: datetime
 
 
 class PublishFailure(BaseModel):

@@ -86,8 +86,8 @@ async def _update(
         raise InvalidTransitionError(str(getattr(err.cause, "message", err.cause))) from err
     except WorkflowUpdateRPCTimeoutOrCancelledError as err:
         raise TemporalUnavailableError(
-            f"No worker answered within {timeout.total_seconds():g}s; nothing was changed. "
-            "Try again when a worker is running."
+            f"No worker answered within {timeout.total_seconds():g}s. The request is kept and "
+            "takes effect when a worker picks it up; the publication shows it then."
         ) from err
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:

@@ -39,6 +39,13 @@ def test_taken_slots_and_full_days_are_skipped() -> None:
     assert slots == [utc(2026, 6, 8, 14), utc(2026, 6, 10, 9), utc(2026, 6, 10, 14)]
 
 
+def test_articles_sharing_an_instant_each_count_against_the_day() -> None:
+    # Two articles moved by hand to the same Monday 09:00: Monday is full at 2.
+    taken = [utc(2026, 6, 8, 9), utc(2026, 6, 8, 9)]
+    slots = assign_slots(WEEKDAYS_9_14_18, utc(2026, 6, 7, 12), 1, taken)
+    assert slots == [utc(2026, 6, 9, 9)]
+
+
 def test_slots_keep_local_time_across_dst() -> None:
     berlin = Calendar("Europe/Berlin", ("sat", "sun", "mon"), ("09:00",), 1)
     # Clocks go forward on Sunday 2026-03-29.

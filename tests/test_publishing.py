@@ -217,6 +217,9 @@ async def test_a_refused_publish_fails_with_its_reason_and_can_be_retried(
         assert row is not None and row.status == "failed" and row.attempts == 1
         assert row.error and "password" in row.error.lower()
         assert wp.posts == []
+        # Off the calendar, approved, until it is retried: it can be rejected or rescheduled.
+        article = content_row(sessions, content_id)
+        assert article.status == "approved" and article.publish_at is None
 
         set_publishing(sessions, site_id, wordpress_app_password=wp.application_password)
         # What the API's retry does: back on the calendar, now, under the same workflow ID.
@@ -248,6 +251,9 @@ async def test_reschedule_unschedule_and_cancel_a_waiting_publication(
     target = await time_env.get_current_time() + timedelta(days=1)
     reply = await publish_service.reschedule(time_env.client, settings, moved, target)
     assert reply.phase == "waiting" and reply.publish_at == target
+    # The workflow records the move itself (the API also does, when it gets the answer).
+    await wait_for(lambda: (p := publication(sessions, moved)) and p.publish_at == target)
+    assert content_row(sessions, moved).publish_at == target
     with pytest.raises(InvalidTransitionError):
         await publish_service.reschedule(
             time_env.client, settings, moved, target.replace(tzinfo=None)
@@ -278,6 +284,10 @@ async def test_reschedule_unschedule_and_cancel_a_waiting_publication(
         "waiting"
     )
     assert (await handle.result()).status == "unscheduled"
+    # Written by the workflow: a withdrawal lands even when nobody waited for its answer.
+    row = publication(sessions, withdrawn)
+    assert row is not None and row.status == "unscheduled"
+    assert content_row(sessions, withdrawn).status == "approved"
 
     cancelled = seed_article(sessions, site_id, media)
     handle = await _schedule(time_env, settings, sessions, cancelled, timedelta(days=1))
@@ -353,3 +363,77 @@ async def test_webhook_delivery_is_signed_and_verified_by_the_receiver(
     assert outcome.remote_id == "remote-7" and outcome.remote_url == "https://cms.test/p/7"
     row = publication(sessions, content_id)
     assert row is not None and row.status == "published" and row.remote_id == "remote-7"
+
+
+async def test_a_cancel_during_delivery_lets_the_delivery_finish(
+    time_env: WorkflowEnvironment,
+    worker: Worker,
+    settings: Settings,
+    sessions: SessionFactory,
+    make_site: SiteFactory,
+) -> None:
+    _, site_id = make_site(keywords=1)
+    arrived, release = threading.Event(), threading.Event()
+
+    class Slow(_Receiver):
+        secret = "s"
+        deliveries: list[dict[str, Any]] = []
+
+        def do_POST(self) -> None:
+            arrived.set()
+            release.wait(timeout=30)
+            super().do_POST()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        set_publishing(
+            sessions,
+            site_id,
+            publisher="webhook",
+            webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook",
+            webhook_secret="s",
+        )
+        content_id = seed_article(sessions, site_id, settings.resolved_media_root())
+        handle = await _schedule(time_env, settings, sessions, content_id, timedelta(0))
+        await wait_for(arrived.is_set)
+        await handle.cancel()  # too late: the post is on its way
+        release.set()
+        outcome = await handle.result()
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+    assert outcome.status == "published" and len(Slow.deliveries) == 1
+    row = publication(sessions, content_id)
+    assert row is not None and row.status == "published" and row.attempts == 1
+
+
+async def test_stage_7_leaves_withdrawn_and_failed_articles_alone(
+    time_env: WorkflowEnvironment,
+    worker: Worker,
+    settings: Settings,
+    sessions: SessionFactory,
+    make_site: SiteFactory,
+) -> None:
+    account_id, site_id = make_site(
+        keywords=0, **{f"stage_{n}_enabled": False for n in range(1, 7)}
+    )
+    set_publishing(sessions, site_id, auto_publish_enabled=True)
+    media = settings.resolved_media_root()
+    waiting, withdrawn, failed = (seed_article(sessions, site_id, media) for _ in range(3))
+    with transaction(sessions) as s:
+        for content_id, status in ((withdrawn, "unscheduled"), (failed, "failed")):
+            s.add(Publication(site_id=site_id, content_id=content_id, status=status))
+    started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
+    assert (await started.handle.result()).status == "completed"
+    assert content_row(sessions, waiting).status == "scheduled"
+    # Its timer would outlive the test; a waiting workflow without a worker stops the
+    # time-skipping server from skipping time for the tests after this one.
+    await time_env.client.get_workflow_handle(publish_workflow_id(waiting)).terminate()
+    for content_id in (withdrawn, failed):
+        article = content_row(sessions, content_id)
+        assert article.status == "approved" and article.publish_at is None
+    # Scheduled on request, a withdrawn article is publishable again.
+    handle = await _schedule(time_env, settings, sessions, withdrawn, timedelta(hours=1))
+    assert (await handle.result()).status == "published"

@@ -21,8 +21,10 @@ from pressrun.contracts import (
     PUBLISH_CONTENT,
     PUBLISH_PERMANENT_ERROR,
     RECORD_PUBLISH_FAILURE,
+    RECORD_PUBLISH_MOVE,
     RELEASE_PUBLICATION,
     PublishFailure,
+    PublishMove,
     PublishOutcome,
     PublishRequest,
 )
@@ -56,10 +58,11 @@ class PublishActivities:
             job = await self._tx(
                 publications.begin_attempt, req.content_id, self._settings.resolved_media_root()
             )
-        except (NotFoundError, InvalidTransitionError) as err:
-            raise ApplicationError(
-                str(err), type=PUBLISH_PERMANENT_ERROR, non_retryable=True
-            ) from err
+        except InvalidTransitionError as err:
+            raise _permanent(err) from err
+        except NotFoundError as err:
+            # Possibly not yet visible (a starter committing just now): worth another try.
+            raise ApplicationError(str(err), type="NotFound") from err
         if job.already_published and job.state.remote_id is not None:
             return PublishOutcome(
                 content_id=req.content_id,
@@ -81,9 +84,7 @@ class PublishActivities:
             raise ApplicationError(str(err), type="PublishRetryable") from err
         except PublishPermanentError as err:
             bound.warning("publish refused", error=str(err))
-            raise ApplicationError(
-                str(err), type=PUBLISH_PERMANENT_ERROR, non_retryable=True
-            ) from err
+            raise _permanent(err) from err
         await self._tx(
             publications.mark_published,
             req.content_id,
@@ -107,12 +108,21 @@ class PublishActivities:
         if publisher is not None:
             activity_metrics().publish(publisher, "failed")
 
+    @activity.defn(name=RECORD_PUBLISH_MOVE)
+    async def record_publish_move(self, move: PublishMove) -> None:
+        await self._tx(publications.record_move, move.content_id, move.publish_at)
+
     @activity.defn(name=RELEASE_PUBLICATION)
     async def release_publication(self, req: PublishRequest) -> None:
         await self._tx(publications.release, req.content_id)
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.publish_content, self.record_publish_failure, self.release_publication]
+        return [
+            self.publish_content,
+            self.record_publish_failure,
+            self.record_publish_move,
+            self.release_publication,
+        ]
 
 
 def _permanent(err: Exception) -> ApplicationError:

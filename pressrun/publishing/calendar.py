@@ -60,9 +60,11 @@ def assign_slots(
     no more. Returns fewer than `count` when the calendar has no more room within a year
     (no publish days, no time slots, or a zero limit).
     """
+    taken = list(taken)
     used = set(taken)
     per_day: dict[date, int] = {}
-    for moment in used:
+    # Counted over the list: two articles at the same instant are two of the day's limit.
+    for moment in taken:
         day = calendar.local_day(moment)
         per_day[day] = per_day.get(day, 0) + 1
     chosen: list[datetime] = []

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from pressrun.contracts import publish_workflow_id
@@ -52,7 +53,9 @@ def publishing_settings(session: Session, site_id: int) -> PublishingSettings:
 
 
 def calendar_for(session: Session, site_id: int) -> Calendar:
-    site = session.get(Site, site_id)
+    """The site's calendar, its row locked until commit (PostgreSQL): two schedulers at once
+    (stage 7 and an API approval) then give out slots one after the other, never the same."""
+    site = session.exec(select(Site).where(Site.id == site_id).with_for_update()).first()
     if site is None:
         raise NotFoundError(f"Site {site_id} not found.")
     row = publishing_settings(session, site_id)
@@ -66,6 +69,19 @@ def calendar_for(session: Session, site_id: int) -> Calendar:
 
 def publication_of(session: Session, content_id: int) -> Publication | None:
     return session.exec(select(Publication).where(Publication.content_id == content_id)).first()
+
+
+def withdrawn_condition() -> sa.ColumnElement[bool]:
+    """Content whose publication an operator withdrew, or that failed: stage 7 leaves it
+    alone; it is scheduled again only on request (schedule, retry-publish)."""
+    return (
+        select(Publication.id)
+        .where(
+            Publication.content_id == Content.id,
+            col(Publication.status).in_((PublicationStatus.UNSCHEDULED, PublicationStatus.FAILED)),
+        )
+        .exists()
+    )
 
 
 def taken_slots(session: Session, site_id: int, after: datetime) -> list[datetime]:
@@ -168,23 +184,35 @@ def move(session: Session, publication: Publication, content: Content, when: dat
 
 
 def release(session: Session, content_id: int) -> bool:
-    """A scheduled article goes back to approved, off the calendar. False if it was not waiting."""
-    publication = publication_of(session, content_id)
-    content = session.get(Content, content_id)
-    if publication is None or content is None:
-        return False
-    if publication.status != PublicationStatus.SCHEDULED:
-        return False
+    """A scheduled article goes back to approved, off the calendar. False if it was not waiting.
+
+    Conditional updates, not read-then-write: the API and the article's workflow may both
+    release it, and the API may meanwhile have moved the article on (rejected it to draft);
+    the condition is checked again against the committed row, so neither undoes the other.
+    """
     now = utcnow()
-    publication.status = PublicationStatus.UNSCHEDULED
-    publication.updated_at = now
-    if content.status == ContentStatus.SCHEDULED:
-        content.status = ContentStatus.APPROVED
-    content.publish_at = None
-    content.updated_at = now
-    session.add(publication)
-    session.add(content)
+    released = session.execute(
+        sa.update(Publication)
+        .where(
+            col(Publication.content_id) == content_id,
+            col(Publication.status) == PublicationStatus.SCHEDULED,
+        )
+        .values(status=PublicationStatus.UNSCHEDULED, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not released.rowcount:  # type: ignore[attr-defined]
+        return False
+    _unschedule_content(session, content_id, now)
     return True
+
+
+def _unschedule_content(session: Session, content_id: int, now: datetime) -> None:
+    session.execute(
+        sa.update(Content)
+        .where(col(Content.id) == content_id, col(Content.status) == ContentStatus.SCHEDULED)
+        .values(status=ContentStatus.APPROVED, publish_at=None, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 # -- the publish activity's steps ----------------------------------------------------------------
@@ -268,15 +296,54 @@ def mark_published(
 
 
 def mark_failed(session: Session, content_id: int, reason: str) -> str | None:
-    """Record the final failure; returns the publisher it failed on (None: no publication)."""
+    """Record the final failure; the article is approved again, off the calendar, until it
+    is retried. Returns the publisher it failed on (None: nothing to record)."""
     publication = publication_of(session, content_id)
-    if publication is None:
+    if publication is None or publication.status == PublicationStatus.PUBLISHED:
         return None
+    now = utcnow()
     publication.status = PublicationStatus.FAILED
     publication.error = reason[:2000]
-    publication.updated_at = utcnow()
+    publication.updated_at = now
     session.add(publication)
+    session.flush()
+    _unschedule_content(session, content_id, now)
     return publication.publisher
+
+
+def record_move(session: Session, content_id: int, when: datetime) -> None:
+    """The publish workflow's own record of a new slot (the API writes it too, when it can);
+    conditional, like `release`, so it never revives an article moved on meanwhile."""
+    now = utcnow()
+    moved = session.execute(
+        sa.update(Publication)
+        .where(
+            col(Publication.content_id) == content_id,
+            col(Publication.status) == PublicationStatus.SCHEDULED,
+        )
+        .values(publish_at=when, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if moved.rowcount:  # type: ignore[attr-defined]
+        session.execute(
+            sa.update(Content)
+            .where(col(Content.id) == content_id, col(Content.status) == ContentStatus.SCHEDULED)
+            .values(publish_at=when, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+def forget_unsent(session: Session, content_id: int) -> None:
+    """Drop a withdrawn or failed publication that delivered nothing (the article went back
+    to draft), so a later approval schedules it like any other."""
+    publication = publication_of(session, content_id)
+    if (
+        publication is not None
+        and publication.status in (PublicationStatus.UNSCHEDULED, PublicationStatus.FAILED)
+        and publication.remote_id is None
+        and not publication.media
+    ):
+        session.delete(publication)
 
 
 def publish_item(session: Session, content: Content, media_root: Path) -> PublishItem:

@@ -16,7 +16,11 @@ from pressrun.contracts import BatchRequest, BatchResult
 from pressrun.models import Content, ImagePrompt
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus, ItemStatus
-from pressrun.services.publications import publishing_settings, schedule_next_slots
+from pressrun.services.publications import (
+    publishing_settings,
+    schedule_next_slots,
+    withdrawn_condition,
+)
 from pressrun.stages.common import StageDeps, commit_batch, committed_result, read
 
 
@@ -43,11 +47,17 @@ def ready_drafts(session: Session, site_id: int) -> int:
     ).one()
 
 
+def _awaiting_slot_condition(site_id: int) -> list[sa.ColumnElement[bool]]:
+    return [
+        col(Content.site_id) == site_id,
+        col(Content.status) == ContentStatus.APPROVED,
+        ~withdrawn_condition(),
+    ]
+
+
 def _awaiting_slot(session: Session, site_id: int) -> int:
     return session.exec(
-        select(func.count())
-        .select_from(Content)
-        .where(Content.site_id == site_id, Content.status == ContentStatus.APPROVED)
+        select(func.count()).select_from(Content).where(*_awaiting_slot_condition(site_id))
     ).one()
 
 
@@ -88,7 +98,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         if settings.auto_publish_enabled:
             approved = session.exec(
                 select(Content)
-                .where(Content.site_id == req.site_id, Content.status == ContentStatus.APPROVED)
+                .where(*_awaiting_slot_condition(req.site_id))
                 .order_by(col(Content.id))
                 .limit(req.limit)
             ).all()

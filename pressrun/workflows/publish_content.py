@@ -21,11 +21,13 @@ from pressrun.contracts import (
     PUBLISH_STATE_QUERY,
     PUBLISH_WORKFLOW,
     RECORD_PUBLISH_FAILURE,
+    RECORD_PUBLISH_MOVE,
     RELEASE_PUBLICATION,
     RESCHEDULE_UPDATE,
     UNSCHEDULE_UPDATE,
     PublishFailure,
     PublishInput,
+    PublishMove,
     PublishOutcome,
     PublishPhase,
     PublishRequest,
@@ -50,42 +52,47 @@ class PublishContentWorkflow:
     async def run(self, inp: PublishInput) -> PublishOutcome:
         request = PublishRequest(content_id=inp.content_id, site_id=inp.site_id)
         try:
-            await self._wait_for_slot()
+            await self._wait_for_slot(request)
         except asyncio.CancelledError:
             # Cancelled from the Web UI or CLI while waiting: the article goes back to approved.
-            await workflow.execute_activity(
-                RELEASE_PUBLICATION,
-                request,
-                start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
-                retry_policy=_BOOKKEEPING_RETRY,
-            )
+            # No update may slip in while that is written.
+            self._phase = "done"
+            await self._bookkeeping(RELEASE_PUBLICATION, request)
             raise
         if self._withdrawn:
+            self._phase = "done"
+            # The workflow writes the row itself, so a withdrawal the API could not wait for
+            # (no worker answered in time) still lands.
+            await self._bookkeeping(RELEASE_PUBLICATION, request)
             return PublishOutcome(content_id=inp.content_id, status="unscheduled")
         self._phase = "publishing"
+        delivery = workflow.start_activity(
+            PUBLISH_CONTENT,
+            request,
+            result_type=PublishOutcome,
+            task_queue=inp.queue,
+            start_to_close_timeout=timedelta(seconds=inp.timeout_seconds),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=10),
+                backoff_coefficient=2.0,
+                maximum_interval=timedelta(minutes=10),
+                maximum_attempts=inp.max_attempts,
+                non_retryable_error_types=[PUBLISH_PERMANENT_ERROR],
+            ),
+            summary=f"publish content {inp.content_id}",
+        )
         try:
-            outcome: PublishOutcome = await workflow.execute_activity(
-                PUBLISH_CONTENT,
-                request,
-                result_type=PublishOutcome,
-                task_queue=inp.queue,
-                start_to_close_timeout=timedelta(seconds=inp.timeout_seconds),
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(seconds=10),
-                    backoff_coefficient=2.0,
-                    maximum_interval=timedelta(minutes=10),
-                    maximum_attempts=inp.max_attempts,
-                    non_retryable_error_types=[PUBLISH_PERMANENT_ERROR],
-                ),
-                summary=f"publish content {inp.content_id}",
-            )
+            try:
+                outcome: PublishOutcome = await asyncio.shield(delivery)
+            except asyncio.CancelledError:
+                # A delivery under way cannot be taken back: a cancel now would leave the post
+                # out while the record says otherwise. See it through and record what happened.
+                workflow.logger.warning("cancel arrived during delivery; finishing the delivery")
+                outcome = await delivery
         except ActivityError as err:
             reason = _reason(err)
-            await workflow.execute_activity(
-                RECORD_PUBLISH_FAILURE,
-                PublishFailure(content_id=inp.content_id, reason=reason),
-                start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
-                retry_policy=_BOOKKEEPING_RETRY,
+            await self._bookkeeping(
+                RECORD_PUBLISH_FAILURE, PublishFailure(content_id=inp.content_id, reason=reason)
             )
             self._phase = "done"
             # Failing the workflow shows the failure, with its reason, in the Web UI.
@@ -97,8 +104,26 @@ class PublishContentWorkflow:
         self._phase = "done"
         return outcome
 
-    async def _wait_for_slot(self) -> None:
+    async def _bookkeeping(self, name: str, arg: object) -> None:
+        await workflow.execute_activity(
+            name,
+            arg,
+            start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
+            retry_policy=_BOOKKEEPING_RETRY,
+        )
+
+    async def _wait_for_slot(self, request: PublishRequest) -> None:
+        recorded = self._publish_at
         while not self._withdrawn:
+            if self._publish_at != recorded:
+                # Recorded by the workflow, so a move the API could not wait for still lands;
+                # another move may arrive meanwhile, hence the loop.
+                recorded = self._publish_at
+                await self._bookkeeping(
+                    RECORD_PUBLISH_MOVE,
+                    PublishMove(content_id=request.content_id, publish_at=recorded),
+                )
+                continue
             remaining = (self._publish_at - workflow.now()).total_seconds()
             if remaining <= 0:
                 return
@@ -110,7 +135,8 @@ class PublishContentWorkflow:
                     timeout_summary=f"publish slot {self._publish_at.isoformat()}",
                 )
             except TimeoutError:
-                return
+                if self._publish_at == recorded:
+                    return
 
     def _state(self) -> PublishWait:
         return PublishWait(

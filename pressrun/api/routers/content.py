@@ -178,6 +178,7 @@ async def reject_content(
         await withdraw(session, state, content)
     content.status = ContentStatus.DRAFT
     content.publish_at = None
+    publications.forget_unsent(session, content_id)
     content.updated_at = utcnow()
     session.add(content)
     log.info(

@@ -147,7 +147,7 @@ async def schedule_content(
     session: Session, state: ApiState, content: Content, when: datetime | None
 ) -> Publication:
     """Give approved content its slot (the next free one unless `when` is given) and start its
-    publish workflow. The caller's transaction commits the row only if the start succeeded."""
+    publish workflow. Commits the request's transaction (see `start_after_commit`)."""
     if content.status != ContentStatus.APPROVED:
         raise InvalidTransitionError(
             f"Content {content.id} is {content.status}; only approved content can be scheduled.",
@@ -159,14 +159,29 @@ async def schedule_content(
     at = when or publications.next_slot(session, content.site_id, now)
     publisher = publications.publishing_settings(session, content.site_id).publisher
     publication = publications.schedule_at(session, content, at, publisher=publisher)
-    await publish_service.start_publish(
-        await state.temporal(),
-        state.settings,
-        content_id=content.id or 0,
-        site_id=content.site_id,
-        publish_at=at,
-    )
+    await start_after_commit(session, state, content, at)
     return publication
+
+
+async def start_after_commit(
+    session: Session, state: ApiState, content: Content, at: datetime
+) -> None:
+    """Start the article's publish workflow once its row is committed: the workflow may look
+    for it at once, and no database lock is held across the call to Temporal. If the start
+    fails, the article goes back to approved, off the calendar."""
+    session.commit()
+    try:
+        await publish_service.start_publish(
+            await state.temporal(),
+            state.settings,
+            content_id=content.id or 0,
+            site_id=content.site_id,
+            publish_at=at,
+        )
+    except Exception:
+        publications.release(session, content.id or 0)
+        session.commit()
+        raise
 
 
 async def withdraw(session: Session, state: ApiState, content: Content) -> None:
@@ -246,11 +261,5 @@ async def retry_publish(
     content = site_item(session, Content, content_id, site)
     now = utcnow()
     publication = publications.retry_failed(session, content, now)
-    await publish_service.start_publish(
-        await state.temporal(),
-        state.settings,
-        content_id=content_id,
-        site_id=site.id or 0,
-        publish_at=now,
-    )
+    await start_after_commit(session, state, content, now)
     return PublicationOut.model_validate(publication)
