@@ -62,8 +62,8 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
 
     # The run workflows and light activities' task queue; the other pools' queues are named
-    # after it: `{task_queue}-text`, `{task_queue}-images`, `{task_queue}-publish`.
-    task_queue: str = "pressrun"
+    # after it without its `-runs`: `pressrun-text`, `pressrun-images`, `pressrun-publish`.
+    task_queue: str = "pressrun-runs"
     # Which pools `pressrun worker` serves, comma-separated: runs, text, images, publish.
     worker_queues: str = "runs,text,images,publish"
     # Activities each worker process runs at once, per pool.
@@ -142,7 +142,9 @@ class Settings(BaseSettings):
         """The task queue of a worker pool: `runs`, `text`, `images` or `publish`."""
         if pool not in POOLS:
             raise ValueError(f"unknown worker pool {pool!r}; choose from {', '.join(POOLS)}")
-        return self.task_queue if pool == "runs" else f"{self.task_queue}-{pool}"
+        if pool == "runs":
+            return self.task_queue
+        return f"{self.task_queue.removesuffix('-runs')}-{pool}"
 
     def pools(self) -> list[str]:
         chosen = [p.strip() for p in self.worker_queues.split(",") if p.strip()]

@@ -31,7 +31,9 @@ from pressrun.workflows.publish_content import PublishContentWorkflow
 
 WORKFLOWS = [AutomationRunWorkflow, AutomationLauncherWorkflow, PublishContentWorkflow]
 
-# Which pool runs each activity that is not on the runs pool.
+# Which pool runs each activity that is not on the runs pool. The runs pool registers every
+# activity too: a run whose options name no pool queues (one started before pools existed)
+# schedules all its activities on the workflow's own queue.
 _POOL_OF = {
     **{STAGE_ACTIVITIES[n]: "text" for n in (1, 2, 4, 5)},
     STAGE_ACTIVITIES[6]: "images",
@@ -115,7 +117,7 @@ def build_worker(
             client,
             task_queue=settings.queue(pool),
             workflows=WORKFLOWS if pool == "runs" else [],
-            activities=[fn for name, fn in by_name.items() if pool_of(name) == pool],
+            activities=[fn for name, fn in by_name.items() if pool in ("runs", pool_of(name))],
             max_concurrent_activities=concurrency[pool],
             graceful_shutdown_timeout=grace,
             interceptors=[LogContextInterceptor()],

@@ -3,6 +3,7 @@ pause and cancel still between batches, each pool's batches on its own task queu
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from pressrun.config import Settings
-from pressrun.contracts import STAGE_ACTIVITIES
+from pressrun.contracts import STAGE_ACTIVITIES, RunInput, RunOptions, run_workflow_id
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import Content, Idea, Image, ImagePrompt, Keyword, Task
 from pressrun.run_service import start_run
@@ -142,6 +143,20 @@ async def test_per_run_limit_and_budget_hold_with_batches_in_flight(
     assert outcome.stage_results[4]["content_created"] == 5
     assert count(sessions, Content, site_id=site_id) == 5
 
+    # A lane whose share runs out leaves room another lane then takes: no stop before the limit.
+    account_id, site_id = make_site(
+        keywords=24,
+        stage_4_batch_size=14,
+        max_tasks_per_run=14,
+        stage_5_enabled=False,
+        **FULL_BUDGETS,
+    )
+    two = settings.model_copy(update={"parallel_batches": {4: 2}})
+    started = await start_run(time_env.client, two, site_id=site_id, account_id=account_id)
+    outcome = await started.handle.result()
+    tasks = count(sessions, Task, site_id=site_id)
+    assert outcome.stage_results[4]["content_created"] == min(14, tasks)
+
     budgets = {**FULL_BUDGETS, "stage_4_budget_pct": 5}
     account_id, site_id = make_site(keywords=24, stage_4_batch_size=3, **budgets)
     started = await start_run(time_env.client, run_settings, site_id=site_id, account_id=account_id)
@@ -188,3 +203,27 @@ async def test_pause_and_cancel_wait_for_the_batches_in_flight(
     run = run_row(sessions, started.run_id)
     assert run is not None and run.total_credits_used == Decimal(15) * batches
     assert isinstance(run.cancelled_at, datetime)
+
+
+async def test_a_run_started_before_worker_pools_still_runs(
+    time_env: WorkflowEnvironment,
+    worker: Worker,
+    settings: Settings,
+    sessions: SessionFactory,
+    make_site: SiteFactory,
+) -> None:
+    """Its options name no pool queues: every activity goes to the runs queue, which serves
+    them all."""
+    account_id, site_id = make_site(keywords=6, stage_5_enabled=False, **FULL_BUDGETS)
+    run_id = uuid.uuid4().hex
+    handle = await time_env.client.start_workflow(
+        AutomationRunWorkflow.run,
+        RunInput(run_id=run_id, site_id=site_id, account_id=account_id, options=RunOptions()),
+        id=run_workflow_id(site_id),
+        task_queue=settings.task_queue,
+    )
+    outcome = await handle.result()
+    assert outcome.status == "completed"
+    assert count(sessions, Content, site_id=site_id) == count(sessions, Task, site_id=site_id)
+    _, queues = await _overlap(handle, STAGE_ACTIVITIES[4])
+    assert queues == {settings.task_queue}

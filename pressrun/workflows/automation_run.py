@@ -60,6 +60,7 @@ class AutomationRunWorkflow:
         self._finished = False
         self._in_flight = 0
         self._batches_this_history = 0
+        self._lanes_failed = False
 
     # ---- control: updates with validators, and a query ------------------------------------
 
@@ -272,14 +273,19 @@ class AutomationRunWorkflow:
         reserved_items = 0
         reserved_budget = Decimal("0")
         in_flight = 0
+        finished = 0
         stop: list[tuple[Any, str]] = []
         errors: list[BaseException] = []
         drained: list[int] = []
         gate = asyncio.Lock()
         budget_reason = f"stage budget of {budget} credits reached"
 
+        async def others_finish_one() -> None:
+            seen = finished
+            await workflow.wait_condition(lambda: finished != seen or bool(stop))
+
         async def lane(index: int) -> None:
-            nonlocal reserved_items, reserved_budget, in_flight
+            nonlocal reserved_items, reserved_budget, in_flight, finished
             while not stop:
                 # One lane at a time records a pause and waits it out; the rest queue here.
                 async with gate:
@@ -293,14 +299,21 @@ class AutomationRunWorkflow:
                 if stage_plan.per_run_limit > 0:
                     left = stage_plan.per_run_limit - progress.processed - reserved_items
                     if left <= 0:
-                        return
+                        if reserved_items == 0:
+                            return
+                        # Held by batches in flight, which may use less than they reserved.
+                        await others_finish_one()
+                        continue
                     limit = min(limit, left)
                 share: Decimal | None = None
                 if budget is not None:
                     free = budget - progress.credits_used - reserved_budget
                     if free <= 0:
-                        stop.append(("partial", budget_reason))
-                        return
+                        if reserved_budget == 0:
+                            stop.append(("partial", budget_reason))
+                            return
+                        await others_finish_one()
+                        continue
                     share = (free / (lanes - in_flight)).quantize(Decimal("0.01"), ROUND_DOWN)
                 reserved_items += limit
                 reserved_budget += share or 0
@@ -312,11 +325,14 @@ class AutomationRunWorkflow:
                 except BaseException as err:
                     errors.append(err)
                     stop.append(("failed", str(err)))
+                    # A lane waiting out a pause must not hide this until someone resumes.
+                    self._lanes_failed = True
                     return
                 finally:
                     reserved_items -= limit
                     reserved_budget -= share or 0
                     in_flight -= 1
+                    finished += 1
                 if result.budget_reached:
                     stop.append(("partial", budget_reason))
                     return
@@ -425,9 +441,13 @@ class AutomationRunWorkflow:
             raise RunStopped()
         if state.paused:
             await self._set_status("paused", "Run paused")
-            await workflow.wait_condition(lambda: not state.paused or state.cancel_requested)
+            await workflow.wait_condition(
+                lambda: not state.paused or state.cancel_requested or self._lanes_failed
+            )
             if state.cancel_requested:
                 raise RunStopped()
+            if self._lanes_failed:
+                return
             await self._set_status("running", "Run resumed")
 
     async def _delay(self, seconds: int) -> None:
