@@ -174,15 +174,6 @@ def retry_failed(session: Session, content: Content, at: datetime) -> Publicatio
     return publication
 
 
-def move(session: Session, publication: Publication, content: Content, when: datetime) -> None:
-    publication.publish_at = when
-    publication.updated_at = utcnow()
-    content.publish_at = when
-    content.updated_at = publication.updated_at
-    session.add(publication)
-    session.add(content)
-
-
 def release(session: Session, content_id: int) -> bool:
     """A scheduled article goes back to approved, off the calendar. False if it was not waiting.
 

@@ -237,8 +237,10 @@ async def reschedule(
     await publish_service.reschedule(
         await state.temporal(), state.settings, content_id, body.publish_at
     )
-    publications.move(session, publication, content, body.publish_at)
-    session.flush()
+    # The workflow records the move too; the same conditional update, taking the rows in the
+    # same order, so the two never deadlock and either may land first.
+    publications.record_move(session, content_id, body.publish_at)
+    session.refresh(publication)
     return PublicationOut.model_validate(publication)
 
 
@@ -250,6 +252,8 @@ async def unschedule(
     content = site_item(session, Content, content_id, site)
     await withdraw(session, state, content)
     session.flush()
+    # The workflow releases the row too and may have done so first: read what is stored.
+    session.refresh(content)
     return ContentSummary.model_validate(content)
 
 
