@@ -6,6 +6,7 @@ local HTTP servers speaking their protocols.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -428,9 +429,20 @@ async def test_stage_7_leaves_withdrawn_and_failed_articles_alone(
     started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
     assert (await started.handle.result()).status == "completed"
     assert content_row(sessions, waiting).status == "scheduled"
-    # Its timer would outlive the test; a waiting workflow without a worker stops the
-    # time-skipping server from skipping time for the tests after this one.
-    await time_env.client.get_workflow_handle(publish_workflow_id(waiting)).terminate()
+    # Its timer would outlive the test, and a waiting workflow without a worker stops the
+    # time-skipping server from skipping time for the tests after this one: withdraw it and
+    # let it end cleanly (terminating it mid-task has left that server's clock stuck).
+    await publish_service.unschedule(time_env.client, settings, waiting)
+    leftover = time_env.client.get_workflow_handle(publish_workflow_id(waiting))
+
+    async def ended() -> bool:
+        return (await leftover.describe()).status != WorkflowExecutionStatus.RUNNING
+
+    for _ in range(300):
+        if await ended():
+            break
+        await asyncio.sleep(0.1)
+    assert await ended()
     for content_id in (withdrawn, failed):
         article = content_row(sessions, content_id)
         assert article.status == "approved" and article.publish_at is None
