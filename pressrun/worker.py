@@ -59,10 +59,6 @@ class WorkerFleet:
         self.workers = list(workers)
         self._stack = contextlib.AsyncExitStack()
 
-    @property
-    def task_queues(self) -> list[str]:
-        return [worker.task_queue for worker in self.workers]
-
     async def __aenter__(self) -> WorkerFleet:
         async with contextlib.AsyncExitStack() as stack:
             for worker in self.workers:

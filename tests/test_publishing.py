@@ -87,6 +87,19 @@ async def _schedule(
     )
 
 
+def _use_wordpress(
+    sessions: SessionFactory, site_id: int, wp: FakeWordPressServer, password: str
+) -> None:
+    set_publishing(
+        sessions,
+        site_id,
+        publisher="wordpress",
+        wordpress_url=wp.base_url,
+        wordpress_username=wp.username,
+        wordpress_app_password=password,
+    )
+
+
 async def test_stage_7_slots_by_calendar_and_publishes_to_folder_when_the_timers_fire(
     time_env: WorkflowEnvironment,
     worker: Worker,
@@ -166,14 +179,7 @@ async def test_wordpress_receives_each_post_once_when_the_response_is_lost(
 ) -> None:
     _, site_id = make_site(keywords=1)
     with FakeWordPressServer() as wp:
-        set_publishing(
-            sessions,
-            site_id,
-            publisher="wordpress",
-            wordpress_url=wp.base_url,
-            wordpress_username=wp.username,
-            wordpress_app_password=wp.application_password,
-        )
+        _use_wordpress(sessions, site_id, wp, wp.application_password)
         content_id = seed_article(sessions, site_id, settings.resolved_media_root(), images=3)
         # The post is created, then the connection drops before WordPress answers: the
         # activity fails as if it died after the POST, and Temporal retries it.
@@ -202,14 +208,7 @@ async def test_a_refused_publish_fails_with_its_reason_and_can_be_retried(
 ) -> None:
     _, site_id = make_site(keywords=1)
     with FakeWordPressServer() as wp:
-        set_publishing(
-            sessions,
-            site_id,
-            publisher="wordpress",
-            wordpress_url=wp.base_url,
-            wordpress_username=wp.username,
-            wordpress_app_password="wrong password",
-        )
+        _use_wordpress(sessions, site_id, wp, "wrong password")
         content_id = seed_article(sessions, site_id, settings.resolved_media_root(), images=1)
         handle = await _schedule(time_env, settings, sessions, content_id, timedelta(minutes=1))
         with pytest.raises(WorkflowFailureError):
