@@ -2,6 +2,12 @@
 
 Real worker, real activities and database; the WordPress site and the webhook receiver are
 local HTTP servers speaking their protocols.
+
+The clock is held (no time skipping) except while a test awaits a result it started or calls
+`env.sleep`; then the server skips to the next timer as soon as every workflow waits, which
+includes the moment between a run's end and the SDK holding the clock again. So a test that
+needs a publish timer still pending after a run awaits the run with the clock held
+(`_run_result`), on a calendar whose first slot is hours away.
 """
 
 from __future__ import annotations
@@ -11,10 +17,10 @@ import json
 import re
 import threading
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +33,7 @@ from temporalio.worker import Worker
 
 from pressrun import publish_service
 from pressrun.config import Settings
-from pressrun.contracts import PUBLISH_STATE_QUERY, PublishWait, publish_workflow_id
+from pressrun.contracts import PUBLISH_STATE_QUERY, PublishWait, RunOutcome, publish_workflow_id
 from pressrun.db import SessionFactory, transaction
 from pressrun.errors import InvalidTransitionError
 from pressrun.models import Content, Publication
@@ -37,7 +43,7 @@ from pressrun.publishing.webhook import (
     TIMESTAMP_HEADER,
     verify_signature,
 )
-from pressrun.run_service import start_run
+from pressrun.run_service import StartedRun, start_run
 from pressrun.services import publications
 from tests.conftest import FULL_BUDGETS, SiteFactory
 from tests.fakes.wordpress_server import FakeWordPressServer
@@ -87,6 +93,23 @@ async def _schedule(
     )
 
 
+# A run with no timers of its own, so it can be awaited with the clock held.
+NO_STAGE_DELAYS: dict[str, Any] = {"within_stage_delay": 0, "between_stage_delay": 0}
+
+
+async def _run_result(env: WorkflowEnvironment, started: StartedRun) -> RunOutcome:
+    """The run's outcome, awaited with the clock held: no publish slot can fire meanwhile.
+
+    Awaiting a result normally lets the time-skipping server skip to the next timer (a
+    publish slot once stage 7 has scheduled one) whenever every workflow waits, up to the
+    SDK locking the clock again after the run ended. Held, the clock moves only in real time,
+    so a slot hours away is still pending afterwards. The run must have no timers of its own
+    (`NO_STAGE_DELAYS`), or it would wait them out in real time.
+    """
+    with env.auto_time_skipping_disabled():
+        return await started.handle.result()
+
+
 def _use_wordpress(
     sessions: SessionFactory, site_id: int, wp: FakeWordPressServer, password: str
 ) -> None:
@@ -107,7 +130,8 @@ async def test_stage_7_slots_by_calendar_and_publishes_to_folder_when_the_timers
     sessions: SessionFactory,
     make_site: SiteFactory,
 ) -> None:
-    account_id, site_id = make_site(keywords=6, **FULL_BUDGETS)
+    config: dict[str, Any] = {**FULL_BUDGETS, **NO_STAGE_DELAYS}
+    account_id, site_id = make_site(keywords=6, **config)
     zone = "America/New_York"
     set_timezone(sessions, site_id, zone)
     set_publishing(
@@ -119,8 +143,14 @@ async def test_stage_7_slots_by_calendar_and_publishes_to_folder_when_the_timers
         publish_days=["mon", "wed", "fri"],
         time_slots=["09:00", "13:00", "17:00"],
     )
+    # Start on a Monday at 10:00 local: the first slot (13:00) is three hours away, so it is
+    # still pending below, and the first day takes only the slots left after 10:00.
+    now = await time_env.get_current_time()
+    local_now = now.astimezone(ZoneInfo(zone))
+    monday = local_now.date() + timedelta(days=(7 - local_now.weekday()) % 7 or 7)
+    await time_env.sleep(datetime.combine(monday, time(10), tzinfo=ZoneInfo(zone)) - now)
     started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
-    assert (await started.handle.result()).status == "completed"
+    assert (await _run_result(time_env, started)).status == "completed"
 
     rows = _site_publications(sessions, site_id)
     assert len(rows) >= 5  # enough to span several publish days
@@ -133,6 +163,8 @@ async def test_stage_7_slots_by_calendar_and_publishes_to_folder_when_the_timers
         assert moment.strftime("%H:%M") in {"09:00", "13:00", "17:00"}
     # Greedy and in order: every day after the first takes the day's earliest slots.
     days = sorted(per_day)
+    assert days[0] == monday
+    assert sorted(m.strftime("%H:%M") for m in local if m.date() == monday) == ["13:00", "17:00"]
     for day in days[1:]:
         times = sorted(m.strftime("%H:%M") for m in local if m.date() == day)
         assert times == ["09:00", "13:00"][: len(times)]
@@ -339,7 +371,10 @@ async def test_webhook_delivery_is_signed_and_verified_by_the_receiver(
     tmp_path: Path,
 ) -> None:
     _, site_id = make_site(keywords=1)
-    handler = type("Receiver", (_Receiver,), {"secret": "per-site-secret", "deliveries": []})
+    handler = cast(
+        type[_Receiver],
+        type("Receiver", (_Receiver,), {"secret": "per-site-secret", "deliveries": []}),
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -416,22 +451,34 @@ async def test_stage_7_leaves_withdrawn_and_failed_articles_alone(
     sessions: SessionFactory,
     make_site: SiteFactory,
 ) -> None:
-    account_id, site_id = make_site(
-        keywords=0, **{f"stage_{n}_enabled": False for n in range(1, 7)}
+    stages_off: dict[str, Any] = {f"stage_{n}_enabled": False for n in range(1, 7)}
+    account_id, site_id = make_site(keywords=0, **stages_off, **NO_STAGE_DELAYS)
+    # One slot a day, twelve hours from now: the waiting article's timer is pending after
+    # the run whatever the server's clock reads.
+    slot = (await time_env.get_current_time()).astimezone(UTC) + timedelta(hours=12)
+    set_timezone(sessions, site_id, "UTC")
+    set_publishing(
+        sessions,
+        site_id,
+        auto_publish_enabled=True,
+        publish_days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        time_slots=[slot.strftime("%H:%M")],
     )
-    set_publishing(sessions, site_id, auto_publish_enabled=True)
     media = settings.resolved_media_root()
     waiting, withdrawn, failed = (seed_article(sessions, site_id, media) for _ in range(3))
     with transaction(sessions) as s:
         for content_id, status in ((withdrawn, "unscheduled"), (failed, "failed")):
             s.add(Publication(site_id=site_id, content_id=content_id, status=status))
     started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
-    assert (await started.handle.result()).status == "completed"
+    assert (await _run_result(time_env, started)).status == "completed"
     assert content_row(sessions, waiting).status == "scheduled"
     # Its timer would outlive the test, and a waiting workflow without a worker stops the
     # time-skipping server from skipping time for the tests after this one: withdraw it and
-    # let it end cleanly (terminating it mid-task has left that server's clock stuck).
-    await publish_service.unschedule(time_env.client, settings, waiting)
+    # let it end cleanly (terminating it mid-task has left that server's clock stuck). It is
+    # still waiting: the clock has been held since the run started, and nothing before this
+    # line lets it skip.
+    reply = await publish_service.unschedule(time_env.client, settings, waiting)
+    assert reply.phase == "waiting"
     leftover = time_env.client.get_workflow_handle(publish_workflow_id(waiting))
 
     async def ended() -> bool:
