@@ -1,13 +1,18 @@
 """A local OpenAI-compatible HTTP server, so tests and benchmarks run the real SDK over real HTTP.
 
-It serves `POST /v1/chat/completions` and `POST /v1/images/generations` on 127.0.0.1 with the
-response shapes OpenAI sends. Unless a test scripts otherwise, chat requests get valid structured
-output for the json_schema they name (clusters, ideas, article, image_prompts), built from the
-JSON input in the first user message. Each route has a queue of scripted behaviours, consumed one
-per request before falling back to that default:
+It serves `POST /v1/chat/completions` ("chat"), `POST /v1/images/generations` ("images") and
+`POST /v1/embeddings` ("embeddings") on 127.0.0.1 with the response shapes OpenAI sends. Unless a
+test scripts otherwise, chat requests get valid structured output for the json_schema they name
+(clusters, cluster_names, ideas, article, image_prompts), built from the JSON input in the first
+user message; image requests get a real PNG; embedding requests get one vector per input from the
+server's `embed` function (by default `hashed_embedding`: deterministic, offline, 64 dimensions,
+unit length), as floats or as base64 little-endian float32 (which the `openai` SDK asks for by
+default). Each route has a queue of scripted behaviours, consumed one per request before falling
+back to that default:
 
     with FakeOpenAIServer() as server:
         server.script("chat", Respond429(retry_after=7), MalformedJSON())
+        server.script("embeddings", Respond500())
         ...  # first chat request gets a 429, the second invalid JSON, the rest valid output
         assert len(server.requests_to("chat")) == 3
 """
@@ -16,9 +21,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
+import hashlib
 import json
+import math
 import re
 import socket
+import string
+import struct
 import threading
 import time
 import uuid
@@ -32,12 +42,16 @@ from typing import Any, Literal
 
 from PIL import Image
 
-Route = Literal["chat", "images"]
+Route = Literal["chat", "images", "embeddings"]
 
 ROUTES: dict[str, Route] = {
     "/v1/chat/completions": "chat",
     "/v1/images/generations": "images",
+    "/v1/embeddings": "embeddings",
 }
+
+Embed = Callable[[list[str]], list[list[float]]]
+"""Turns texts into one vector each, in order (see `hashed_embedding`)."""
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -51,6 +65,8 @@ _ERROR_TYPES = {
 _DEFAULT_IMAGE_SIZE = (1024, 1024)
 _SIZE = re.compile(r"^(\d{1,4})x(\d{1,4})$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"\w+")
+_MAX_EMBEDDING_INPUTS = 2048  # OpenAI's limit on inputs per request
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,14 @@ class RecordedRequest:
                     return None
         return None
 
+    @property
+    def embedding_inputs(self) -> list[str]:
+        """An embeddings request's `input` as a list of texts (a lone string becomes one)."""
+        value = self.body.get("input") if isinstance(self.body, dict) else None
+        if isinstance(value, str):
+            return [value]
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -112,11 +136,14 @@ class Behaviour:
 
 @dataclass(frozen=True)
 class Default(Behaviour):
-    """The unscripted answer: valid structured output, or a real PNG for images."""
+    """The unscripted answer: valid structured output, a real PNG for images, vectors for
+    embeddings."""
 
     def reply(self, server: FakeOpenAIServer, request: RecordedRequest) -> Reply:
         if request.route == "images":
             return server.image_reply(request)
+        if request.route == "embeddings":
+            return server.embeddings_reply(request)
         content = default_content(request)
         if content is None:
             return error_reply(
@@ -183,21 +210,33 @@ class Delay(Behaviour):
 
 @dataclass(frozen=True)
 class MalformedJSON(Behaviour):
-    """A 200 chat completion whose message content is not valid JSON."""
+    """A 200 chat completion whose message content is not valid JSON.
+
+    On the embeddings route the whole response body is `content` (a cut-off, invalid JSON body).
+    """
 
     content: str = '{"result": "this reply was cut off'
 
     def reply(self, server: FakeOpenAIServer, request: RecordedRequest) -> Reply:
+        if request.route == "embeddings":
+            return Reply(raw=self.content.encode())
         return chat_reply(request, self.content)
 
 
 @dataclass(frozen=True)
 class Content(Behaviour):
-    """A 200 chat completion with exactly this content (JSON-encoded unless a str)."""
+    """A 200 chat completion with exactly this content (JSON-encoded unless a str).
+
+    On the embeddings route `value` is the whole response body instead.
+    """
 
     value: Any
 
     def reply(self, server: FakeOpenAIServer, request: RecordedRequest) -> Reply:
+        if request.route == "embeddings":
+            if isinstance(self.value, str):
+                return Reply(raw=self.value.encode())
+            return Reply(body=self.value)
         text = self.value if isinstance(self.value, str) else json.dumps(self.value)
         return chat_reply(request, text)
 
@@ -207,11 +246,19 @@ class Mutate(Behaviour):
     """A 200 chat completion whose content is `change(default content, request)`.
 
     `change` gets a fresh copy it may edit in place (returning None) or replace (returning it).
+    On the embeddings route it changes the default response body (if the request was valid).
     """
 
     change: Callable[[Any, RecordedRequest], Any]
 
     def reply(self, server: FakeOpenAIServer, request: RecordedRequest) -> Reply:
+        if request.route == "embeddings":
+            default = server.embeddings_reply(request)
+            if default.status != 200:
+                return default
+            body = copy.deepcopy(default.body)
+            changed = self.change(body, request)
+            return Reply(body=body if changed is None else changed)
         content = default_content(request)
         changed = self.change(content, request)
         return chat_reply(request, json.dumps(content if changed is None else changed))
@@ -248,13 +295,18 @@ class Disconnect(Behaviour):
 class FakeOpenAIServer:
     """The server; use it as a context manager or call `start()` / `stop()`.
 
-    `latency_seconds` is added before every answer (it may be changed while running).
+    `latency_seconds` is added before every answer (it may be changed while running). `embed`
+    makes the vectors for embedding requests (default `hashed_embedding`). When a request asks
+    for `dimensions`, the default hashes into that many; vectors from an injected `embed` that
+    are longer are cut to that length and L2-normalised again, as OpenAI does for its
+    text-embedding-3 models.
     """
 
-    def __init__(self, *, latency_seconds: float = 0.0) -> None:
+    def __init__(self, *, latency_seconds: float = 0.0, embed: Embed | None = None) -> None:
         self.latency_seconds = latency_seconds
+        self.embed: Embed = embed or hashed_embedding
         self._lock = threading.Lock()
-        self._scripts: dict[Route, deque[Behaviour]] = {"chat": deque(), "images": deque()}
+        self._scripts: dict[Route, deque[Behaviour]] = {route: deque() for route in ROUTES.values()}
         self._requests: list[RecordedRequest] = []
         self._pngs: dict[tuple[int, int], str] = {}
         self._connections: set[socket.socket] = set()
@@ -370,6 +422,61 @@ class FakeOpenAIServer:
         data = [{"b64_json": image, "revised_prompt": None} for _ in range(max(count, 1))]
         return Reply(body=images_body(data, size=f"{width}x{height}"))
 
+    def embeddings_reply(self, request: RecordedRequest) -> Reply:
+        """The default embeddings answer, or a 400 in OpenAI's shape for an invalid request."""
+        body = request.body if isinstance(request.body, dict) else {}
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            return error_reply(400, "you must provide a model parameter", param="model")
+        texts = _embedding_texts(body.get("input"))
+        if texts is None:
+            return error_reply(
+                400,
+                "'input' must be a non-empty string or a non-empty array of non-empty strings"
+                f" (at most {_MAX_EMBEDDING_INPUTS})",
+                param="input",
+            )
+        encoding = body.get("encoding_format", "float")
+        if encoding not in ("float", "base64"):
+            return error_reply(
+                400,
+                f"{encoding!r} is not one of ['float', 'base64'] - 'encoding_format'",
+                param="encoding_format",
+            )
+        dimensions = body.get("dimensions")
+        if dimensions is not None and (_int(dimensions, 0) < 1):
+            return error_reply(400, "'dimensions' must be a positive integer", param="dimensions")
+        try:
+            if self.embed is hashed_embedding and isinstance(dimensions, int):
+                vectors = hashed_embedding(texts, dimensions)
+            else:
+                vectors = self.embed(texts)
+        except Exception as exc:  # a broken test double should fail loudly, not hang up
+            return error_reply(500, f"fake server: embed raised {exc!r}")
+        if len(vectors) != len(texts):
+            return error_reply(
+                500, f"fake server: embed returned {len(vectors)} vectors for {len(texts)} texts"
+            )
+        if isinstance(dimensions, int):
+            vectors = [_shorten(vector, dimensions) for vector in vectors]
+        tokens = sum(max(len(_WORD.findall(text)), 1) for text in texts)
+        data = [
+            {
+                "object": "embedding",
+                "index": index,
+                "embedding": _b64_floats(vector) if encoding == "base64" else list(vector),
+            }
+            for index, vector in enumerate(vectors)
+        ]
+        return Reply(
+            body={
+                "object": "list",
+                "data": data,
+                "model": model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
+
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
@@ -470,11 +577,12 @@ def error_reply(
     *,
     headers: dict[str, str] | None = None,
     code: str | None = None,
+    param: str | None = None,
 ) -> Reply:
     error_type = _ERROR_TYPES.get(
         status, "server_error" if status >= 500 else "invalid_request_error"
     )
-    body = {"error": {"message": message, "type": error_type, "param": None, "code": code}}
+    body = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
     return Reply(status=status, body=body, headers=dict(headers or {}))
 
 
@@ -539,6 +647,31 @@ def images_body(data: list[dict[str, Any]], *, size: str = "1024x1024") -> dict[
     }
 
 
+def hashed_embedding(texts: list[str], dims: int = 64) -> list[list[float]]:
+    """Deterministic offline embeddings: a signed feature-hashing bag of lowercase words.
+
+    Each word adds +1 or -1 at a position both taken from its BLAKE2b hash (stable across
+    processes, unlike `hash`), and each vector is L2-normalised, so equal texts get equal
+    vectors and texts sharing words get a higher cosine similarity. A text with no word
+    characters is hashed whole, so every vector has unit length.
+    """
+    if dims < 1:
+        raise ValueError("dims must be at least 1")
+    vectors: list[list[float]] = []
+    for text in texts:
+        vector = [0.0] * dims
+        for token in _WORD.findall(text.lower()) or [text]:
+            digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+            number = int.from_bytes(digest, "little")
+            vector[(number >> 1) % dims] += 1.0 if number & 1 else -1.0
+        norm = math.sqrt(sum(x * x for x in vector))
+        if norm == 0.0:  # the words' signs cancelled out exactly; fall back to the whole text
+            digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+            vector[int.from_bytes(digest, "little") % dims] = norm = 1.0
+        vectors.append([x / norm for x in vector])
+    return vectors
+
+
 def default_content(request: RecordedRequest) -> Any:
     """Valid structured output for the request's json_schema name, or None if unknown."""
     task = request.input if isinstance(request.input, dict) else {}
@@ -562,6 +695,26 @@ def _clusters(task: dict[str, Any]) -> dict[str, Any]:
             for topic, ids in groups.items()
         ]
     }
+
+
+def _cluster_names(task: dict[str, Any]) -> dict[str, Any]:
+    """Names each cluster after its highest-volume keyword (the first one on a tie); no splits."""
+    named = []
+    for cluster in task.get("clusters") or []:
+        keywords = [k for k in cluster.get("keywords") or [] if isinstance(k, dict)]
+        if keywords:
+            head = str(max(keywords, key=lambda k: _int(k.get("volume"), 0)).get("text", ""))
+        else:
+            head = str(cluster.get("intent") or f"cluster {cluster.get('id')}")
+        named.append(
+            {
+                "id": cluster.get("id"),
+                "name": string.capwords(head),
+                "description": f"Searches about {head}.",
+                "split": [],
+            }
+        )
+    return {"clusters": named}
 
 
 def _ideas(task: dict[str, Any]) -> dict[str, Any]:
@@ -630,6 +783,7 @@ def _image_prompts(task: dict[str, Any]) -> dict[str, Any]:
 
 _BUILDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "clusters": _clusters,
+    "cluster_names": _cluster_names,
     "ideas": _ideas,
     "article": _article,
     "image_prompts": _image_prompts,
@@ -642,6 +796,34 @@ def _parse_size(size: Any) -> tuple[int, int]:
         return _DEFAULT_IMAGE_SIZE
     width, height = int(match.group(1)), int(match.group(2))
     return (width, height) if width > 0 and height > 0 else _DEFAULT_IMAGE_SIZE
+
+
+def _embedding_texts(value: Any) -> list[str] | None:
+    """The texts of an embeddings `input`, or None unless it is a non-empty string or a
+    non-empty list (of at most 2048) of non-empty strings."""
+    if isinstance(value, str):
+        return [value] if value else None
+    if (
+        isinstance(value, list)
+        and 0 < len(value) <= _MAX_EMBEDDING_INPUTS
+        and all(isinstance(text, str) and text for text in value)
+    ):
+        return list(value)
+    return None
+
+
+def _shorten(vector: list[float], dims: int) -> list[float]:
+    """Cuts a vector to `dims` and L2-normalises it again (vectors already short are kept)."""
+    if len(vector) <= dims:
+        return list(vector)
+    head = vector[:dims]
+    norm = math.sqrt(sum(x * x for x in head))
+    return [x / norm for x in head] if norm else head
+
+
+def _b64_floats(vector: list[float]) -> str:
+    """Base64 of little-endian float32s, as OpenAI sends for encoding_format="base64"."""
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
 def _int(value: Any, default: int) -> int:
