@@ -39,13 +39,14 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
             rt = await stack.enter_async_context(open_runtime(settings))
             state = ApiState(settings, rt.engine, rt.sessions, client=rt.client)
             await stack.enter_async_context(
-                build_worker(rt.client, settings, rt.sessions, rt.provider)
+                build_worker(rt.client, settings, rt.sessions, rt.provider, embedder=rt.embedder)
             )
             log.info(
                 "worker started",
                 task_queues=[settings.queue(pool) for pool in settings.pools()],
                 temporal=settings.temporal_address,
                 ai_provider=rt.provider.name,
+                embeddings=rt.embedder.model_id,
             )
         else:
             engine = create_db_engine(settings.resolved_database_url())

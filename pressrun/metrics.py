@@ -28,11 +28,11 @@ from pressrun.ai.base import (
     ArticleBrief,
     ArticleDraft,
     ClusterBrief,
-    ClusterDraft,
+    ClusterCandidate,
+    ClusterNaming,
     GeneratedImage,
     IdeaDraft,
     ImagePromptDraft,
-    KeywordInput,
 )
 from pressrun.config import Settings
 
@@ -162,11 +162,11 @@ class InstrumentedProvider:
         metrics.ai_call(model, operation, time.perf_counter() - start)
         return result
 
-    async def cluster_keywords(
-        self, keywords: list[KeywordInput], *, model: str
-    ) -> list[ClusterDraft]:
+    async def name_clusters(
+        self, candidates: list[ClusterCandidate], *, model: str
+    ) -> list[ClusterNaming]:
         return await self._timed(
-            "cluster_keywords", model, self._provider.cluster_keywords(keywords, model=model)
+            "name_clusters", model, self._provider.name_clusters(candidates, model=model)
         )
 
     async def generate_ideas(

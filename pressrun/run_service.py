@@ -30,7 +30,9 @@ def run_options(settings: Settings) -> RunOptions:
         batches_before_continue_as_new=settings.batches_before_continue_as_new,
         text_queue=settings.queue("text"),
         image_queue=settings.queue("images"),
-        parallel_batches={k: v for k, v in settings.parallel_batches.items() if v > 1},
+        # Stage 1 stays sequential: each batch must see the clusters the one before it made,
+        # or two batches in flight would each start a cluster for the same topic.
+        parallel_batches={k: v for k, v in settings.parallel_batches.items() if v > 1 and k != 1},
     )
 
 

@@ -16,6 +16,8 @@ from pressrun.ai.factory import build_provider
 from pressrun.ai.ratelimit import limit_provider
 from pressrun.config import Settings
 from pressrun.db import SessionFactory, create_db_engine, make_session_factory
+from pressrun.embeddings.base import Embedder
+from pressrun.embeddings.factory import build_embedder
 from pressrun.metrics import InstrumentedProvider, build_temporal_runtime
 from pressrun.temporal_client import connect
 
@@ -26,6 +28,7 @@ class Runtime:
     engine: Engine
     sessions: SessionFactory
     provider: AIProvider
+    embedder: Embedder
     client: Client
 
 
@@ -38,10 +41,12 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     sessions = make_session_factory(engine)
     # The limiter wraps the timing, so waiting for a slot is not counted as call latency.
     provider = limit_provider(InstrumentedProvider(build_provider(settings)), settings, sessions)
+    embedder = build_embedder(settings, sessions)
     try:
         client = await connect(settings, runtime=build_temporal_runtime(settings))
-        yield Runtime(settings, engine, sessions, provider, client)
+        yield Runtime(settings, engine, sessions, provider, embedder, client)
     finally:
+        await embedder.aclose()
         await provider.aclose()
         engine.dispose()
 

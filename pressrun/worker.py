@@ -24,6 +24,7 @@ from pressrun.ai.base import AIProvider
 from pressrun.config import Settings
 from pressrun.contracts import PUBLISH_CONTENT, STAGE_ACTIVITIES
 from pressrun.db import SessionFactory
+from pressrun.embeddings.base import Embedder
 from pressrun.log_context import LogContextInterceptor
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 from pressrun.workflows.launcher import AutomationLauncherWorkflow
@@ -85,6 +86,7 @@ def build_worker(
     *,
     pools: Sequence[str] | None = None,
     overrides: Mapping[str, Callable[..., Any]] | None = None,
+    embedder: Embedder | None = None,
 ) -> WorkerFleet:
     """Workers for `pools` (default: the settings' `worker_queues`); every activity's log
     lines carry its workflow, run and site IDs.
@@ -96,7 +98,7 @@ def build_worker(
         settings.queue(pool)
     by_name: dict[str, Callable[..., Any]] = {}
     for fn in [
-        *RunActivities(sessions, provider, settings).all(),
+        *RunActivities(sessions, provider, settings, embedder).all(),
         *PublishActivities(sessions, settings).all(),
     ]:
         by_name[activity_name(fn)] = fn

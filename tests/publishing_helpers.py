@@ -36,7 +36,7 @@ def seed_article(
     """An approved article with a featured image and `images - 1` in-article ones (real PNGs)."""
     tag = uuid.uuid4().hex[:8]
     with transaction(sessions) as s:
-        cluster = Cluster(site_id=site_id, name="Tomato growing")
+        cluster = Cluster(site_id=site_id, name=f"Tomato growing {tag}")
         s.add(cluster)
         s.flush()
         idea = Idea(site_id=site_id, cluster_id=cluster.id or 0, title="Grow tomatoes")

@@ -27,6 +27,7 @@ from pressrun.ai.base import (
     AIRetryableError,
     ArticleBrief,
     ArticleDraft,
+    ClusterCandidate,
     GeneratedImage,
     KeywordInput,
 )
@@ -169,7 +170,7 @@ async def test_a_worker_on_the_metrics_runtime_exports_pressrun_and_sdk_metrics(
     queue = {"task_queue": settings.task_queue}
     assert value(samples, ITEMS_PROCESSED, stage="1", **queue) == 6
     assert value(samples, CREDITS_CHARGED, stage="1", **queue) == 1500  # 15 credits
-    latency = {"model": model, "operation": "cluster_keywords", **queue}
+    latency = {"model": model, "operation": "name_clusters", **queue}
     assert value(samples, f"{AI_CALL_SECONDS}_count", **latency) == 1
     assert value(samples, f"{AI_CALL_SECONDS}_sum", **latency) > 0
     assert value(samples, PUBLISH_OUTCOMES, publisher="folder", outcome="published", **queue) == 1
@@ -185,8 +186,10 @@ async def test_ai_errors_are_counted_by_kind(metrics_runtime: Runtime, metrics_p
     metrics = PressrunMetrics(metrics_runtime.metric_meter)
     failing = InstrumentedProvider(FailingProvider(), metrics)
     model = f"m-{uuid.uuid4().hex[:6]}"
-    keywords = [KeywordInput(id=1, text="grow tomatoes")]
-    await failing.cluster_keywords(keywords, model=model)
+    group = [
+        ClusterCandidate(id=0, intent="how_to", keywords=[KeywordInput(id=1, text="grow tomatoes")])
+    ]
+    await failing.name_clusters(group, model=model)
     with pytest.raises(AIRetryableError):
         await failing.write_article(ArticleBrief(task_id=1, title="Tomatoes"), model=model)
     with pytest.raises(AIItemError):
@@ -200,9 +203,9 @@ async def test_ai_errors_are_counted_by_kind(metrics_runtime: Runtime, metrics_p
     assert value(samples, AI_CALL_ERRORS, model=model, kind="item") == 1
     ops = {
         op: value(samples, f"{AI_CALL_SECONDS}_count", model=model, operation=op)
-        for op in ("cluster_keywords", "write_article", "generate_image")
+        for op in ("name_clusters", "write_article", "generate_image")
     }
-    assert ops == {"cluster_keywords": 1, "write_article": 1, "generate_image": 1}
+    assert ops == {"name_clusters": 1, "write_article": 1, "generate_image": 1}
     assert value(samples, CREDITS_CHARGED, stage="5") == 60
     assert value(samples, PUBLISH_OUTCOMES, publisher="webhook", outcome="retry") == 1
     assert value(samples, PUBLISH_OUTCOMES, publisher="webhook", outcome="failed") == 1
@@ -214,7 +217,8 @@ async def test_without_a_meter_recording_is_a_no_op(provider: OfflineProvider) -
     metrics.ai_call("m", "write_article", 1.5, error=AIRetryableError("x"))
     metrics.publish("folder", "published")
     # Outside an activity and with no metrics given, the provider records nowhere.
-    clusters = await InstrumentedProvider(provider).cluster_keywords(
-        [KeywordInput(id=1, text="grow tomatoes")], model="m"
-    )
-    assert clusters[0].keyword_ids == [1]
+    group = [
+        ClusterCandidate(id=0, intent="how_to", keywords=[KeywordInput(id=1, text="grow tomatoes")])
+    ]
+    [naming] = await InstrumentedProvider(provider).name_clusters(group, model="m")
+    assert naming.name == "Grow Tomatoes"

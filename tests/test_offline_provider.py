@@ -1,11 +1,10 @@
-"""The offline provider does real, deterministic work: clustering, ideas, articles, images."""
+"""The offline provider does real, deterministic work: cluster names, ideas, articles, images."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from pressrun.ai.base import (
     ArticleBrief,
     ArticleDraft,
     ClusterBrief,
+    ClusterCandidate,
     KeywordInput,
 )
 from pressrun.ai.offline import OfflineProvider
@@ -76,7 +76,6 @@ def demo_keywords() -> list[KeywordInput]:
             text=row["keyword"],
             volume=int(row["volume"]),
             difficulty=int(row["difficulty"]),
-            intent=row["intent"],
         )
         for i, row in enumerate(demo_rows())
     ]
@@ -96,7 +95,8 @@ def word_count(markdown: str) -> int:
 
 def test_demo_csv_is_a_realistic_sample() -> None:
     with DEMO_CSV.open(encoding="utf-8", newline="") as f:
-        assert f.readline().strip() == "keyword,volume,difficulty,intent"
+        # No intent column: pressrun reads each query's intent itself.
+        assert f.readline().strip() == "keyword,volume,difficulty"
     rows = demo_rows()
     texts = [row["keyword"] for row in rows]
     assert 180 <= len(rows) <= 220
@@ -105,7 +105,6 @@ def test_demo_csv_is_a_realistic_sample() -> None:
         assert row["keyword"] == row["keyword"].lower().strip()
         assert 50 <= int(row["volume"]) <= 40000
         assert 0 <= int(row["difficulty"]) <= 100
-        assert row["intent"] in {"informational", "commercial", "transactional", "navigational"}
     topics = Counter(topic_of(text) for text in texts)
     assert set(topics) == set(TOPIC_SEEDS)
     assert min(topics.values()) >= 30
@@ -120,75 +119,43 @@ async def test_provider_basics(offline: OfflineProvider) -> None:
     await provider.aclose()
 
 
-async def test_clustering_groups_keywords_of_one_topic_together(
+def candidate(texts: list[str], intent: str = "informational") -> ClusterCandidate:
+    return ClusterCandidate(
+        id=4,
+        intent=intent,
+        keywords=[KeywordInput(id=i, text=t, volume=1000 - i) for i, t in enumerate(texts)],
+    )
+
+
+async def test_cluster_names_come_from_shared_terms(offline: OfflineProvider) -> None:
+    texts = ["snake plant care", "snake plant propagation", "snake plant watering"]
+    [naming] = await offline.name_clusters([candidate(texts)], model=MODEL)
+    assert (naming.id, naming.name, naming.split) == (4, "Snake Plant", [])
+    assert '"snake plant care"' in naming.description
+    assert "offline" in naming.description.lower()
+
+
+async def test_cluster_names_are_deterministic_and_one_per_candidate(
     offline: OfflineProvider,
 ) -> None:
     keywords = demo_keywords()
-    clusters = await offline.cluster_keywords(keywords, model=MODEL)
-
-    ids = [i for cluster in clusters for i in cluster.keyword_ids]
-    assert sorted(ids) == sorted(kw.id for kw in keywords)
-
-    topic = {kw.id: topic_of(kw.text) for kw in keywords}
-    majority = sum(Counter(topic[i] for i in c.keyword_ids).most_common(1)[0][1] for c in clusters)
-    assert majority / len(keywords) >= 0.8
-
-    # Purity alone rewards one cluster per keyword: the grouping must also really group.
-    sizes = [len(c.keyword_ids) for c in clusters]
-    assert len(clusters) <= len(keywords) // 2
-    assert sum(1 for s in sizes if s == 1) <= len(keywords) // 5
-    assert max(sizes) <= len(keywords) // 3
-
-    by_id = {kw.id: kw.text for kw in keywords}
-    for cluster in clusters:
-        assert cluster.name.strip()
-        assert "offline" in cluster.description.lower()
-        assert by_id[cluster.keyword_ids[0]] in cluster.description
-    assert len({c.name.lower() for c in clusters}) == len(clusters)
-
-
-async def test_clustering_names_come_from_shared_terms(offline: OfflineProvider) -> None:
-    texts = ["snake plant care", "snake plant propagation", "snake plant watering"]
-    keywords = [KeywordInput(id=i, text=t, volume=1000 - i) for i, t in enumerate(texts)]
-    clusters = await offline.cluster_keywords(keywords, model=MODEL)
-    assert [c.name for c in clusters] == ["Snake Plant"]
-
-
-async def test_clustering_is_deterministic(offline: OfflineProvider) -> None:
-    first = await offline.cluster_keywords(demo_keywords(), model=MODEL)
-    second = await offline.cluster_keywords(demo_keywords(), model="another-model")
-    assert [c.model_dump() for c in first] == [c.model_dump() for c in second]
-
-
-async def test_clustering_200_keywords_is_fast(offline: OfflineProvider) -> None:
-    keywords = demo_keywords()
-    assert len(keywords) >= 200
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        await offline.cluster_keywords(keywords[:200], model=MODEL)
-        timings.append(time.perf_counter() - start)
-    # The target is under 100 ms; the bound leaves room for slow CI machines.
-    assert min(timings) < 0.25
-
-
-async def test_clustering_edge_cases(offline: OfflineProvider) -> None:
-    assert await offline.cluster_keywords([], model=MODEL) == []
-
-    single = await offline.cluster_keywords([KeywordInput(id=7, text="zz plant")], model=MODEL)
-    assert [(c.name, c.keyword_ids) for c in single] == [("ZZ Plant", [7])]
-
-    odd = [
-        KeywordInput(id=1, text="how to"),
-        KeywordInput(id=2, text="best"),
-        KeywordInput(id=3, text="!!!"),
-        KeywordInput(id=4, text="Café crème"),
-        KeywordInput(id=4, text="cafe creme"),
-        KeywordInput(id=5, text="cafe creme recipe"),
+    candidates = [
+        ClusterCandidate(id=n, intent="how_to", keywords=keywords[n * 5 : n * 5 + 5])
+        for n in range(10)
     ]
-    clusters = await offline.cluster_keywords(odd, model=MODEL)
-    assert sorted(i for c in clusters for i in c.keyword_ids) == [1, 2, 3, 4, 5]
-    assert all(c.name.strip() for c in clusters)
+    first = await offline.name_clusters(candidates, model=MODEL)
+    second = await offline.name_clusters(candidates, model="another-model")
+    assert [n.model_dump() for n in first] == [n.model_dump() for n in second]
+    assert [n.id for n in first] == list(range(10))
+    assert all(n.name.strip() and "how-to intent" in n.description for n in first)
+
+
+async def test_cluster_name_edge_cases(offline: OfflineProvider) -> None:
+    assert await offline.name_clusters([], model=MODEL) == []
+    [single] = await offline.name_clusters([candidate(["zz plant"])], model=MODEL)
+    assert single.name == "ZZ Plant"
+    odd = await offline.name_clusters([candidate(["how to", "!!!", "Café crème"])], model=MODEL)
+    assert odd[0].name.strip()
 
 
 # --- ideas --------------------------------------------------------------------------------
@@ -215,6 +182,16 @@ async def test_ideas_are_distinct_and_use_cluster_keywords(offline: OfflineProvi
     assert {idea.target_keyword for idea in ideas} == set(CLUSTER.keywords)
     again = await offline.generate_ideas(CLUSTER, count=8, model=MODEL)
     assert again == ideas
+
+
+async def test_the_first_idea_takes_the_clusters_intent(offline: OfflineProvider) -> None:
+    versus = ClusterBrief(
+        id=5, name="Aeropress vs French Press", intent="comparison",
+        keywords=["aeropress vs french press", "french press or aeropress"],
+    )  # fmt: skip
+    [idea] = await offline.generate_ideas(versus, count=1, model=MODEL)
+    assert idea.target_keyword == "aeropress vs french press"
+    assert "compar" in (idea.title + idea.brief).lower()
 
 
 async def test_ideas_count_limits(offline: OfflineProvider) -> None:

@@ -20,6 +20,7 @@ from pressrun.ai.base import (
     ArticleBrief,
     ArticleDraft,
     ClusterBrief,
+    ClusterCandidate,
     KeywordInput,
 )
 from pressrun.ai.openai_provider import OpenAIProvider
@@ -40,12 +41,24 @@ from tests.fakes.openai_server import (
 API_KEY = "sk-test-4f9c2b7e1a0d4c3b8e6f5a2d9c1b0e7f"
 MODEL = "gpt-4.1-nano"
 
-KEYWORDS = [
-    KeywordInput(id=11, text="coffee grinder", volume=900),
-    KeywordInput(id=12, text="coffee beans", volume=1200),
-    KeywordInput(id=13, text="tea leaves"),
-    KeywordInput(id=14, text="tea pot", intent="commercial"),
-    KeywordInput(id=15, text="espresso machine"),
+CANDIDATES = [
+    ClusterCandidate(
+        id=0,
+        intent="roundup",
+        keywords=[
+            KeywordInput(id=12, text="best coffee beans", volume=1200),
+            KeywordInput(id=11, text="top rated coffee beans", volume=900),
+        ],
+    ),
+    ClusterCandidate(
+        id=1,
+        intent="how_to",
+        keywords=[
+            KeywordInput(id=13, text="how to brew tea", volume=500),
+            KeywordInput(id=14, text="best tea pot", volume=400),
+        ],
+    ),
+    ClusterCandidate(id=2, intent="informational", keywords=[KeywordInput(id=15, text="espresso")]),
 ]
 
 ARTICLE = ArticleDraft(
@@ -71,35 +84,67 @@ async def provider(server):
     await ai.aclose()
 
 
-def _drop_last_keyword(content, request):
-    content["clusters"][-1]["keyword_ids"].pop()
-    content["clusters"] = [c for c in content["clusters"] if c["keyword_ids"]]
-
-
 # Happy paths
 
 
-async def test_cluster_keywords_puts_every_id_in_exactly_one_cluster(provider, server):
-    clusters = await provider.cluster_keywords(KEYWORDS, model=MODEL)
+async def test_name_clusters_sends_candidates_and_reads_names(provider, server):
+    namings = await provider.name_clusters(CANDIDATES, model=MODEL)
 
-    ids = [i for c in clusters for i in c.keyword_ids]
-    assert sorted(ids) == [11, 12, 13, 14, 15]
-    assert all(c.name for c in clusters)
+    assert [(n.id, n.name, n.split) for n in namings] == [
+        (0, "Best Coffee Beans", []),
+        (1, "How To Brew Tea", []),
+        (2, "Espresso", []),
+    ]
     (request,) = server.requests
     assert request.path == "/v1/chat/completions"
     assert request.body["model"] == MODEL
     response_format = request.body["response_format"]
     assert response_format["type"] == "json_schema"
-    assert response_format["json_schema"]["name"] == "clusters"
+    assert response_format["json_schema"]["name"] == "cluster_names"
     assert response_format["json_schema"]["strict"] is True
     assert response_format["json_schema"]["schema"]["additionalProperties"] is False
     assert [m["role"] for m in request.messages] == ["system", "user"]
-    assert [k["id"] for k in request.input["keywords"]] == [11, 12, 13, 14, 15]
+    sent = request.input["clusters"]
+    assert [(c["id"], c["intent"]) for c in sent] == [
+        (0, "roundup"),
+        (1, "how_to"),
+        (2, "informational"),
+    ]
+    assert [k["id"] for k in sent[0]["keywords"]] == [12, 11]
 
 
-async def test_cluster_keywords_without_keywords_makes_no_call(provider, server):
-    assert await provider.cluster_keywords([], model=MODEL) == []
+async def test_name_clusters_without_candidates_makes_no_call(provider, server):
+    assert await provider.name_clusters([], model=MODEL) == []
     assert server.requests == []
+
+
+async def test_a_split_is_passed_on(provider, server):
+    def split(content, _):
+        content["clusters"][1]["split"] = [[13], [14]]
+
+    server.script("chat", Mutate(split))
+    namings = await provider.name_clusters(CANDIDATES, model=MODEL)
+    assert {n.id: n.split for n in namings}[1] == [[13], [14]]
+
+
+async def test_embed_returns_vectors_in_order(provider, server):
+    vectors = await provider.embed(["coffee beans", "tea pot", "coffee beans"], model="emb-1")
+    assert len(vectors) == 3 and vectors[0] == vectors[2] and vectors[0] != vectors[1]
+    (request,) = server.requests_to("embeddings")
+    assert request.body["model"] == "emb-1"
+    assert request.embedding_inputs == ["coffee beans", "tea pot", "coffee beans"]
+
+
+async def test_embed_maps_errors_like_every_call(provider, server):
+    server.script("embeddings", Respond429(retry_after=2), Respond500(), Status(400, "bad input"))
+    with pytest.raises(AIRetryableError) as caught:
+        await provider.embed(["a"], model="emb-1")
+    assert caught.value.retry_after == 2
+    with pytest.raises(AIRetryableError, match="500"):
+        await provider.embed(["a"], model="emb-1")
+    with pytest.raises(AIItemError, match="bad input"):
+        await provider.embed(["a"], model="emb-1")
+    assert await provider.embed([], model="emb-1") == []
 
 
 async def test_generate_ideas(provider, server):
@@ -211,7 +256,7 @@ async def test_500_is_retryable_and_sent_exactly_once(provider, server):
     server.script("chat", Respond500())
 
     with pytest.raises(AIRetryableError, match="500"):
-        await provider.cluster_keywords(KEYWORDS, model=MODEL)
+        await provider.name_clusters(CANDIDATES, model=MODEL)
 
     assert len(server.requests) == 1
 
@@ -269,7 +314,7 @@ async def test_503_with_retry_after(provider, server):
     server.script("chat", Status(503, "overloaded", headers={"Retry-After": "3"}))
 
     with pytest.raises(AIRetryableError) as caught:
-        await provider.cluster_keywords(KEYWORDS, model=MODEL)
+        await provider.name_clusters(CANDIDATES, model=MODEL)
 
     assert caught.value.retry_after == 3
 
@@ -279,7 +324,7 @@ async def test_other_4xx_are_item_errors_with_status_and_message(provider, serve
     server.script("chat", Status(status, "Invalid value for 'model'"))
 
     with pytest.raises(AIItemError) as caught:
-        await provider.cluster_keywords(KEYWORDS, model=MODEL)
+        await provider.name_clusters(CANDIDATES, model=MODEL)
 
     assert str(status) in str(caught.value)
     assert "Invalid value for 'model'" in str(caught.value)
@@ -353,39 +398,30 @@ async def test_schema_violation_is_repaired(provider, server):
     assert "body" in server.requests[1].messages[3]["content"]
 
 
-async def test_clustering_that_omits_an_id_is_repaired(provider, server):
-    server.script("chat", Mutate(_drop_last_keyword))
+async def test_names_left_out_or_invalid_are_dropped_not_failed(provider, server):
+    def damage(content, _):
+        content["clusters"][0]["name"] = ""
+        content["clusters"][1]["id"] = 999
+        content["clusters"].append(dict(content["clusters"][2]))
 
-    clusters = await provider.cluster_keywords(KEYWORDS, model=MODEL)
-
-    assert sorted(i for c in clusters for i in c.keyword_ids) == [11, 12, 13, 14, 15]
-    assert len(server.requests) == 2
-    assert "15" in server.requests[1].messages[3]["content"]
-
-
-async def test_clustering_that_omits_an_id_twice_is_an_item_error(provider, server):
-    server.script("chat", Mutate(_drop_last_keyword), Mutate(_drop_last_keyword))
-
-    with pytest.raises(AIItemError, match="missing"):
-        await provider.cluster_keywords(KEYWORDS, model=MODEL)
-
-    assert len(server.requests) == 2
+    server.script("chat", Mutate(damage))
+    namings = await provider.name_clusters(CANDIDATES, model=MODEL)
+    # One answer, no repair: what is usable is kept, the caller names the rest.
+    assert [n.id for n in namings] == [2]
+    assert len(server.requests) == 1
 
 
-async def test_clustering_with_unknown_or_repeated_ids_is_invalid(provider, server):
-    def add_unknown(content, _):
-        content["clusters"][0]["keyword_ids"].append(999)
+async def test_a_reply_with_no_usable_name_is_repaired_then_an_item_error(provider, server):
+    def nothing(content, _):
+        content["clusters"] = []
 
-    def repeat(content, _):
-        content["clusters"][1]["keyword_ids"].append(content["clusters"][0]["keyword_ids"][0])
-
-    server.script("chat", Mutate(add_unknown), Mutate(repeat))
-
-    with pytest.raises(AIItemError) as caught:
-        await provider.cluster_keywords(KEYWORDS, model=MODEL)
-
-    assert "more than one cluster" in str(caught.value)
-    assert "not in the input: [999]" in server.requests[1].messages[3]["content"]
+    server.script("chat", Mutate(nothing))
+    namings = await provider.name_clusters(CANDIDATES, model=MODEL)
+    assert len(namings) == 3 and len(server.requests) == 2
+    server.reset()
+    server.script("chat", Mutate(nothing), Mutate(nothing))
+    with pytest.raises(AIItemError, match="no cluster in the reply"):
+        await provider.name_clusters(CANDIDATES, model=MODEL)
 
 
 async def test_refusal_is_an_item_error_without_repair(provider, server):

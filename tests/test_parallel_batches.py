@@ -18,7 +18,7 @@ from pressrun.config import Settings
 from pressrun.contracts import STAGE_ACTIVITIES, RunInput, RunOptions, run_workflow_id
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import Content, Idea, Image, ImagePrompt, Keyword, Task
-from pressrun.run_service import start_run
+from pressrun.run_service import run_options, start_run
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 from tests.conftest import FULL_BUDGETS, SiteFactory
 from tests.helpers import balance, count, ledger_charges, run_row, stage_batches, wait_for
@@ -179,28 +179,35 @@ async def test_pause_and_cancel_wait_for_the_batches_in_flight(
     sessions: SessionFactory,
     make_site: SiteFactory,
 ) -> None:
-    run_settings = settings.model_copy(update={"parallel_batches": {1: 2}})
+    # Starters keep stage 1 sequential (each batch must see the clusters before it); the
+    # workflow still runs lanes for any stage its options name, so this run names stage 1.
     account_id, site_id = make_site(
         keywords=40, stage_1_batch_size=10, within_stage_delay=60, **FULL_BUDGETS
     )
-    started = await start_run(time_env.client, run_settings, site_id=site_id, account_id=account_id)
-    handle = started.handle
-    await wait_for(lambda: stage_batches(sessions, started.run_id, 1) == 2)
+    options = run_options(settings).model_copy(update={"parallel_batches": {1: 2}})
+    run_id = uuid.uuid4().hex
+    handle = await time_env.client.start_workflow(
+        AutomationRunWorkflow.run,
+        RunInput(run_id=run_id, site_id=site_id, account_id=account_id, options=options),
+        id=run_workflow_id(site_id),
+        task_queue=settings.task_queue,
+    )
+    await wait_for(lambda: stage_batches(sessions, run_id, 1) == 2)
     await handle.execute_update(AutomationRunWorkflow.pause)
     await time_env.sleep(61)
-    await wait_for(lambda: (r := run_row(sessions, started.run_id)) and r.status == "paused")
+    await wait_for(lambda: (r := run_row(sessions, run_id)) and r.status == "paused")
     await time_env.sleep(3600)
-    assert stage_batches(sessions, started.run_id, 1) == 2
+    assert stage_batches(sessions, run_id, 1) == 2
     assert count(sessions, Keyword, site_id=site_id, status="clustered") == 20
     await handle.execute_update(AutomationRunWorkflow.resume)
-    await wait_for(lambda: stage_batches(sessions, started.run_id, 1) >= 3)
+    await wait_for(lambda: stage_batches(sessions, run_id, 1) >= 3)
     await handle.execute_update(AutomationRunWorkflow.cancel)
     outcome = await handle.result()
     assert outcome.status == "cancelled"
     clustered = count(sessions, Keyword, site_id=site_id, status="clustered")
-    batches = stage_batches(sessions, started.run_id, 1)
+    batches = stage_batches(sessions, run_id, 1)
     assert clustered == 10 * batches and batches in (3, 4)
-    run = run_row(sessions, started.run_id)
+    run = run_row(sessions, run_id)
     assert run is not None and run.total_credits_used == Decimal(15) * batches
     assert isinstance(run.cancelled_at, datetime)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from pressrun.ai.base import ArticleBrief, ClusterBrief, KeywordInput
+from pressrun.ai.base import ArticleBrief, ClusterBrief, ClusterCandidate, KeywordInput
 from pressrun.ai.offline import OfflineProvider
 from pressrun.ai.ratelimit import (
     FleetRateLimiter,
@@ -70,7 +70,9 @@ async def test_the_rate_limited_provider_reserves_once_per_call(
     model = "offline-test"
 
     keywords = [KeywordInput(id=1, text="grow tomatoes"), KeywordInput(id=2, text="tomato soil")]
-    await limited.cluster_keywords(keywords, model=model)
+    await limited.name_clusters(
+        [ClusterCandidate(id=0, intent="how_to", keywords=keywords)], model=model
+    )
     assert len(limiter.reservations) == 1
     await limited.generate_ideas(
         ClusterBrief(id=1, name="Tomatoes", keywords=["grow tomatoes"]), count=2, model=model

@@ -166,7 +166,7 @@ async def test_ai_errors_retry_the_batch_or_fail_the_item(
             outcome = await started.handle.result()
         await provider.aclose()
         chat = server.requests_to("chat")
-    assert [r.schema_name for r in chat[:3]] == ["clusters"] * 3
+    assert [r.schema_name for r in chat[:3]] == ["cluster_names"] * 3
     assert outcome.status == "completed"
     assert outcome.stage_results[1]["keywords_processed"] == 6
     assert outcome.stage_results[1]["batches_run"] == 1

@@ -39,6 +39,8 @@ from pressrun.contracts import (
     StatusChange,
 )
 from pressrun.db import SessionFactory, transaction
+from pressrun.embeddings.base import Embedder
+from pressrun.embeddings.factory import build_embedder
 from pressrun.errors import InsufficientCreditsError, NotFoundError
 from pressrun.metrics import activity_metrics
 from pressrun.models import Publication, PublicationStatus
@@ -105,10 +107,21 @@ def _publish_times(sessions: SessionFactory, content_ids: list[int]) -> list[tup
 
 
 class RunActivities:
-    def __init__(self, sessions: SessionFactory, provider: AIProvider, settings: Settings) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        provider: AIProvider,
+        settings: Settings,
+        embedder: Embedder | None = None,
+    ) -> None:
         self._sessions = sessions
         self._settings = settings
-        self._deps = StageDeps(sessions=sessions, provider=provider, settings=settings)
+        self._deps = StageDeps(
+            sessions=sessions,
+            provider=provider,
+            settings=settings,
+            embedder=embedder if embedder is not None else build_embedder(settings, sessions),
+        )
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         try:

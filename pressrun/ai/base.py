@@ -31,18 +31,32 @@ class KeywordInput(BaseModel):
     intent: str = "informational"
 
 
-class ClusterDraft(BaseModel):
+class ClusterCandidate(BaseModel):
+    """A group stage 1 formed from embeddings, for the provider to name: one page of one
+    search intent. `keywords` come highest volume first, so the first is the head."""
+
+    id: int
+    intent: str
+    keywords: list[KeywordInput] = Field(min_length=1)
+
+
+class ClusterNaming(BaseModel):
+    """The provider's name for one candidate; `split`, when not empty, divides the candidate's
+    keyword IDs into separate pages (a model that finds it mixing intents)."""
+
+    id: int
     name: str = Field(min_length=1, max_length=300)
-    description: str = ""
-    keyword_ids: list[int] = Field(min_length=1)
+    description: str = Field(default="", max_length=2000)
+    split: list[list[int]] = Field(default_factory=list)
 
 
 class ClusterBrief(BaseModel):
-    """What idea generation knows about a cluster."""
+    """What idea generation knows about a cluster; `keywords` highest volume first."""
 
     id: int
     name: str
     description: str = ""
+    intent: str = "informational"
     keywords: list[str]
 
 
@@ -87,17 +101,18 @@ class GeneratedImage(BaseModel):
 
 
 class AIProvider(Protocol):
-    """One call per item (or per batch, for clustering); a model name chosen by the caller."""
+    """One call per item (per batch, for cluster naming); a model name chosen by the caller."""
 
     @property
     def name(self) -> str:
         """Shown on what the provider made, e.g. `offline` or `openai:gpt-4.1-mini`."""
         ...
 
-    async def cluster_keywords(
-        self, keywords: list[KeywordInput], *, model: str
-    ) -> list[ClusterDraft]:
-        """Group keywords by topic; every input keyword ID appears in exactly one cluster."""
+    async def name_clusters(
+        self, candidates: list[ClusterCandidate], *, model: str
+    ) -> list[ClusterNaming]:
+        """Names for the candidates (by `id`). One it leaves out, or names badly, is named
+        after its head keyword by the caller: an imperfect answer never fails the batch."""
         ...
 
     async def generate_ideas(

@@ -6,13 +6,12 @@ import asyncio
 import colorsys
 import functools
 import hashlib
-import heapq
 import io
 import itertools
 import math
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFont
@@ -22,7 +21,8 @@ from pressrun.ai.base import (
     ArticleBrief,
     ArticleDraft,
     ClusterBrief,
-    ClusterDraft,
+    ClusterCandidate,
+    ClusterNaming,
     GeneratedImage,
     IdeaDraft,
     ImagePromptDraft,
@@ -39,6 +39,7 @@ from pressrun.ai.offline_text import (
     STOPWORDS,
     SUB_SENTENCES,
     SUBHEADINGS,
+    Angle,
     HashPicker,
     SentenceDeck,
     build_paragraph,
@@ -60,13 +61,6 @@ from pressrun.ai.offline_text import (
 
 OFFLINE_NOTE = "> Draft generated offline by pressrun (no AI model was called)."
 
-# Similarity = this share of word-level cosine + the rest of character-3-gram cosine.
-_WORD_SHARE = 0.65
-# Average-linkage merging stops once the closest pair of clusters is less similar than this.
-_MERGE_THRESHOLD = 0.15
-# Pairs less similar than this count as unrelated; it keeps the similarity graph sparse.
-_LINK_FLOOR = 0.05
-
 _SIZE_RE = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
 _MIN_SIDE, _MAX_SIDE = 16, 4096
 _ALT_TEXT_LIMIT = 125
@@ -84,10 +78,10 @@ class OfflineProvider:
     def name(self) -> str:
         return "offline"
 
-    async def cluster_keywords(
-        self, keywords: list[KeywordInput], *, model: str
-    ) -> list[ClusterDraft]:
-        return cluster_keywords(keywords)
+    async def name_clusters(
+        self, candidates: list[ClusterCandidate], *, model: str
+    ) -> list[ClusterNaming]:
+        return [name_cluster(c) for c in candidates]
 
     async def generate_ideas(
         self, cluster: ClusterBrief, *, count: int, model: str
@@ -114,124 +108,21 @@ class OfflineProvider:
 # --- clustering ---------------------------------------------------------------------------
 
 
-def cluster_keywords(keywords: Sequence[KeywordInput]) -> list[ClusterDraft]:
-    """Group keywords by lexical similarity; each distinct keyword ID lands in exactly one group."""
-    by_id: dict[int, KeywordInput] = {}
-    for kw in keywords:
-        by_id.setdefault(kw.id, kw)
-    unique = list(by_id.values())
-    if not unique:
-        return []
-    stems = [content_stems(kw.text) for kw in unique]
-    grams = [_char_grams(s) for s in stems]
-    similarity = _combine(_cosine_pairs(_tfidf(stems)), _cosine_pairs(_tfidf(grams)))
-    groups = _average_linkage(len(unique), similarity, _MERGE_THRESHOLD)
-    groups.sort(key=lambda g: (-sum(unique[i].volume for i in g), min(unique[i].id for i in g)))
-
-    drafts: list[ClusterDraft] = []
-    used_names: set[str] = set()
-    for group in groups:
-        ranked = sorted(group, key=lambda i: (-unique[i].volume, len(unique[i].text), unique[i].id))
-        members = [unique[i] for i in ranked]
-        name = _cluster_name(members, [stems[i] for i in ranked])
-        drafts.append(
-            ClusterDraft(
-                name=_unique_name(name, members[0], used_names),
-                description=_cluster_description(members),
-                keyword_ids=[kw.id for kw in members],
-            )
-        )
-    return drafts
-
-
-def _char_grams(stems: Iterable[str]) -> list[str]:
-    """3-grams of each stem, marked at the start; one-letter stems still get one gram."""
-    grams: list[str] = []
-    for s in stems:
-        padded = f"#{s}" if len(s) > 1 else f"#{s}#"
-        grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
-
-
-def _tfidf(docs: Sequence[Sequence[str]]) -> list[dict[str, float]]:
-    """Unit-length TF-IDF vectors, with IDF smoothed so terms shared by every doc still count."""
-    df = Counter(term for doc in docs for term in set(doc))
-    n = len(docs)
-    vectors: list[dict[str, float]] = []
-    for doc in docs:
-        weights = {t: c * (math.log((1 + n) / (1 + df[t])) + 1) for t, c in Counter(doc).items()}
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        vectors.append({t: w / norm for t, w in weights.items()})
-    return vectors
-
-
-def _cosine_pairs(vectors: Sequence[dict[str, float]]) -> dict[tuple[int, int], float]:
-    """Cosine of every pair sharing a term, found through an inverted index (pairs with none: 0)."""
-    postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
-    for i, vector in enumerate(vectors):
-        for term, weight in vector.items():
-            postings[term].append((i, weight))
-    scores: dict[tuple[int, int], float] = {}
-    for posting in postings.values():
-        for (i, wi), (j, wj) in itertools.combinations(posting, 2):
-            scores[i, j] = scores.get((i, j), 0.0) + wi * wj
-    return scores
-
-
-def _combine(
-    word_sims: dict[tuple[int, int], float], gram_sims: dict[tuple[int, int], float]
-) -> dict[tuple[int, int], float]:
-    """Blend the two similarities, dropping pairs under the floor. Sharing a word means sharing
-    its 3-grams, so every pair in `word_sims` is also in `gram_sims`."""
-    combined: dict[tuple[int, int], float] = {}
-    for pair, gram_sim in gram_sims.items():
-        s = _WORD_SHARE * word_sims.get(pair, 0.0) + (1 - _WORD_SHARE) * gram_sim
-        if s >= _LINK_FLOOR:
-            combined[pair] = s
-    return combined
-
-
-def _average_linkage(
-    n: int, similarity: dict[tuple[int, int], float], threshold: float
-) -> list[list[int]]:
-    """Agglomerative clustering with average linkage over a sparse similarity graph, merging while
-    the closest pair reaches `threshold`. Heap entries made stale by a merge are skipped."""
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
-    links: dict[int, dict[int, float]] = {i: {} for i in range(n)}
-    heap: list[tuple[float, int, int]] = []
-    for (i, j), s in similarity.items():
-        links[i][j] = links[j][i] = s
-        heap.append((-s, i, j))
-    heapq.heapify(heap)
-    next_id = n
-    while heap:
-        neg_sim, a, b = heapq.heappop(heap)
-        if -neg_sim < threshold:
-            break
-        if a not in members or b not in members or links[a].get(b) != -neg_sim:
-            continue
-        size_a, size_b = len(members[a]), len(members[b])
-        merged: dict[int, float] = {}
-        for other in (links[a].keys() | links[b].keys()) - {a, b}:
-            total = size_a * links[a].get(other, 0.0) + size_b * links[b].get(other, 0.0)
-            merged[other] = total / (size_a + size_b)
-        for gone in (a, b):
-            for other in links.pop(gone):
-                if other in links:
-                    links[other].pop(gone, None)
-        new = next_id
-        next_id += 1
-        members[new] = members.pop(a) + members.pop(b)
-        links[new] = merged
-        for other, s in merged.items():
-            links[other][new] = s
-            heapq.heappush(heap, (-s, other, new))
-    return [sorted(group) for group in members.values()]
+def name_cluster(candidate: ClusterCandidate) -> ClusterNaming:
+    """The head terms most members share (see `_cluster_name`), and a description of the
+    members; never a split (that takes a model's judgement)."""
+    ranked = sorted(candidate.keywords, key=lambda k: (-k.volume, len(k.text), k.id))
+    return ClusterNaming(
+        id=candidate.id,
+        name=_cluster_name(ranked, [content_stems(k.text) for k in ranked])[:300],
+        description=_cluster_description(ranked, candidate.intent),
+    )
 
 
 def _cluster_name(ranked: Sequence[KeywordInput], stems: Sequence[list[str]]) -> str:
     """The head terms: the two terms most of the cluster shares, as they read in the top keyword
-    holding both (e.g. "Indoor Plants"); else the top keyword itself."""
+    holding both (e.g. "Indoor Plants") when the head keyword starts with them; else the head
+    keyword itself."""
     counts = Counter(s for doc in stems for s in set(doc))
     quorum = max(2, math.ceil(len(ranked) / 4))
     order = {s: i for i, s in enumerate(stems[0])}
@@ -239,53 +130,63 @@ def _cluster_name(ranked: Sequence[KeywordInput], stems: Sequence[list[str]]) ->
         (s for s, c in counts.items() if c >= quorum),
         key=lambda s: (-counts[s], order.get(s, len(order)), s),
     )[:2]
+    head = words(ranked[0].text)
     if len(common) == 2:
         for kw, doc in zip(ranked, stems, strict=True):
             if set(common) <= set(doc):
                 tokens = words(kw.text)
                 hits = [i for i, t in enumerate(tokens) if t not in STOPWORDS and stem(t) in common]
-                if hits and hits[-1] - hits[0] < 4:
-                    return title_case(" ".join(tokens[hits[0] : hits[-1] + 1]))
+                phrase = tokens[hits[0] : hits[-1] + 1] if hits else []
+                # Only a shorter way to say the head ("Snake Plant" for "snake plant care"):
+                # a phrase from inside it ("SEO for Small") reads as a fragment.
+                if phrase and len(phrase) < 5 and head[: len(phrase)] == phrase:
+                    return title_case(" ".join(phrase))
                 break
-    return title_case(" ".join(words(ranked[0].text))) or f"Keyword {ranked[0].id}"
+    return title_case(" ".join(head)) or f"Keyword {ranked[0].id}"
 
 
-def _unique_name(name: str, top: KeywordInput, used: set[str]) -> str:
-    candidates = [name, title_case(" ".join(words(top.text)))]
-    chosen = next((c for c in candidates if c and c.lower() not in used), None)
-    if chosen is None:
-        numbered = (f"{name} ({n})" for n in itertools.count(2))
-        chosen = next(c for c in numbered if c.lower() not in used)
-    used.add(chosen.lower())
-    return chosen[:300]
-
-
-def _cluster_description(ranked: Sequence[KeywordInput]) -> str:
+def _cluster_description(ranked: Sequence[KeywordInput], intent: str) -> str:
     shown = ", ".join(f'"{kw.text}"' for kw in ranked[:8])
     more = f" and {len(ranked) - 8} more" if len(ranked) > 8 else ""
     volume = sum(kw.volume for kw in ranked)
-    intent = Counter(kw.intent for kw in ranked).most_common(1)[0][0]
     noun = "keyword" if len(ranked) == 1 else "keywords"
     return (
-        f"{len(ranked)} {noun} ({volume:,} monthly searches, mostly {intent}): {shown}{more}. "
-        "Grouped offline by lexical similarity by pressrun's offline provider (no AI model called)."
+        f"{len(ranked)} {noun} ({volume:,} monthly searches, {intent.replace('_', '-')} "
+        f"intent): {shown}{more}. Named offline by pressrun (no AI model called)."
     )
 
 
 # --- ideas --------------------------------------------------------------------------------
 
 
+# The angle that serves each search intent; the others follow in their usual order.
+_INTENT_ANGLES = {
+    "comparison": "comparison",
+    "roundup": "tools",
+    "how_to": "how-to",
+    "troubleshooting": "mistakes",
+    "definition": "faq",
+}
+
+
+def _angles_for(intent: str) -> list[Angle]:
+    first = _INTENT_ANGLES.get(intent, "guide")
+    return sorted(ANGLES, key=lambda a: a.key != first)
+
+
 def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
-    """Up to `count` ideas, each a distinct (angle, target keyword) pair from the cluster."""
+    """Up to `count` ideas, each a distinct (angle, target keyword) pair from the cluster; the
+    first takes the angle of the cluster's intent and targets its head keyword."""
     keywords = unique_texts(cluster.keywords) or unique_texts([cluster.name]) or ["this topic"]
+    angles = _angles_for(cluster.intent)
     ideas: list[IdeaDraft] = []
     seen: set[str] = set()
     # Round r pairs angle a with keyword (a + r) % K, so no pair repeats within K rounds.
-    for i in range(len(ANGLES) * len(keywords)):
+    for i in range(len(angles) * len(keywords)):
         if len(ideas) >= count:
             break
-        rounds, a = divmod(i, len(ANGLES))
-        angle, keyword = ANGLES[a], keywords[(a + rounds) % len(keywords)]
+        rounds, a = divmod(i, len(angles))
+        angle, keyword = angles[a], keywords[(a + rounds) % len(keywords)]
         picker = HashPicker("idea", cluster.id, cluster.name, keyword, angle.key)
         slots = {"kw": subject(keyword), "n": str(5 + picker.below(6))}
         title = shorten(fill(picker.choice(angle.titles), **slots), 300)

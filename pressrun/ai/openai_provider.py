@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from io import BytesIO
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from openai import (
     APIConnectionError,
@@ -40,11 +40,11 @@ from pressrun.ai.base import (
     ArticleBrief,
     ArticleDraft,
     ClusterBrief,
-    ClusterDraft,
+    ClusterCandidate,
+    ClusterNaming,
     GeneratedImage,
     IdeaDraft,
     ImagePromptDraft,
-    KeywordInput,
 )
 
 if TYPE_CHECKING:
@@ -66,8 +66,9 @@ class _InvalidOutputError(Exception):
     """The model's reply is not usable; the message says why, for the repair prompt."""
 
 
-class _ClusterReply(BaseModel):
-    clusters: list[ClusterDraft] = Field(min_length=1)
+class _NamesReply(BaseModel):
+    # Entries are checked one by one (`_namings`): one bad entry costs only its own name.
+    clusters: list[dict[str, Any]]
 
 
 class _IdeasReply(BaseModel):
@@ -102,15 +103,32 @@ class OpenAIProvider:
     def name(self) -> str:
         return "openai"
 
-    async def cluster_keywords(
-        self, keywords: list[KeywordInput], *, model: str
-    ) -> list[ClusterDraft]:
-        if not keywords:
+    async def name_clusters(
+        self, candidates: list[ClusterCandidate], *, model: str
+    ) -> list[ClusterNaming]:
+        if not candidates:
             return []
-        expected = {k.id for k in keywords}
+        expected = {c.id for c in candidates}
         return await self._structured(
-            prompts.cluster_task(keywords), model, lambda raw: _clusters(raw, expected)
+            prompts.cluster_names_task(candidates), model, lambda raw: _namings(raw, expected)
         )
+
+    async def embed(self, texts: list[str], *, model: str) -> list[list[float]]:
+        """`/v1/embeddings` for `texts`, in their order."""
+        if not texts:
+            return []
+        try:
+            response = await self._client.embeddings.create(
+                model=model, input=texts, encoding_format="float"
+            )
+        except APIError as err:
+            raise self._map_api_error(err) from None
+        data = sorted(response.data, key=lambda d: d.index)
+        if len(data) != len(texts):
+            raise self._item_error(
+                f"the embeddings endpoint returned {len(data)} vectors for {len(texts)} texts"
+            )
+        return [list(d.embedding) for d in data]
 
     async def generate_ideas(
         self, cluster: ClusterBrief, *, count: int, model: str
@@ -267,31 +285,20 @@ def _describe(err: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _clusters(raw: object, expected: set[int]) -> list[ClusterDraft]:
-    clusters = [
-        c.model_copy(update={"keyword_ids": list(dict.fromkeys(c.keyword_ids))})
-        for c in _ClusterReply.model_validate(raw).clusters
-    ]
-    seen: set[int] = set()
-    repeated: set[int] = set()
-    for cluster in clusters:
-        repeated.update(seen.intersection(cluster.keyword_ids))
-        seen.update(cluster.keyword_ids)
-    missing, unknown = expected - seen, seen - expected
-    if missing or unknown or repeated:
-        problems = [
-            f"{label} {sorted(ids)}"
-            for label, ids in (
-                ("keyword IDs missing from every cluster:", missing),
-                ("keyword IDs not in the input:", unknown),
-                ("keyword IDs in more than one cluster:", repeated),
-            )
-            if ids
-        ]
-        raise ValueError(
-            "every input keyword ID must be in exactly one cluster; " + "; ".join(problems)
-        )
-    return clusters
+def _namings(raw: object, expected: set[int]) -> list[ClusterNaming]:
+    """The usable names of a reply: unknown IDs, repeats and invalid entries are dropped (the
+    caller names those clusters after their head keyword). A reply with none is invalid."""
+    namings: dict[int, ClusterNaming] = {}
+    for entry in _NamesReply.model_validate(raw).clusters:
+        try:
+            naming = ClusterNaming.model_validate(entry)
+        except ValidationError:
+            continue
+        if naming.id in expected and naming.id not in namings:
+            namings[naming.id] = naming
+    if not namings:
+        raise ValueError("no cluster in the reply has a valid id and name")
+    return list(namings.values())
 
 
 def _article(raw: object) -> ArticleDraft:

@@ -10,9 +10,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from pressrun.ai.base import ArticleBrief, ArticleDraft, ClusterBrief, KeywordInput
+from pressrun.ai.base import ArticleBrief, ArticleDraft, ClusterBrief, ClusterCandidate
 
-CLUSTERS = "clusters"
+CLUSTER_NAMES = "cluster_names"
 IDEAS = "ideas"
 ARTICLE = "article"
 IMAGE_PROMPTS = "image_prompts"
@@ -49,14 +49,15 @@ def _object(properties: dict[str, dict[str, object]]) -> dict[str, object]:
     }
 
 
-CLUSTERS_SCHEMA = _object(
+CLUSTER_NAMES_SCHEMA = _object(
     {
         "clusters": _array(
             _object(
                 {
+                    "id": {"type": "integer"},
                     "name": _string(),
                     "description": _string(),
-                    "keyword_ids": _array({"type": "integer"}),
+                    "split": _array(_array({"type": "integer"})),
                 }
             )
         )
@@ -101,19 +102,27 @@ IMAGE_PROMPTS_SCHEMA = _object(
     }
 )
 
-CLUSTERS_SYSTEM = """\
-You group SEO keywords into topic clusters for a website's content plan.
-A cluster is a set of keywords that one small group of articles can serve: same subject, \
-compatible search intent.
-Rules:
-- Put every keyword ID from the input into exactly one cluster. Never drop, repeat or invent IDs.
-- Prefer 3 to 12 keywords per cluster; a keyword that fits nowhere gets its own cluster.
-- name: 2 to 6 words naming the topic. description: one sentence on what the cluster covers.
-Reply with JSON only: {"clusters": [{"name": str, "description": str, "keyword_ids": [int]}]}"""
+CLUSTER_NAMES_SYSTEM = """\
+You name keyword clusters for a website's content plan. Each cluster was grouped by meaning \
+and is meant to become one page serving one search intent; its first keyword is its head \
+(the most searched).
+For every cluster in the input, by its id:
+- name: 2 to 6 words naming the page's topic, specific enough to tell it from the site's \
+other pages (include the intent where it matters: "Espresso Machine Buying Guide", "Breville \
+vs De'Longhi").
+- description: one sentence on what the page covers and for whom.
+- split: [] when the keywords belong on one page. Only when the cluster mixes search intents \
+that need separate pages (a comparison, a roundup of the best options, a how-to, a definition, \
+a troubleshooting guide), list the keyword ids of each page: every keyword id of the cluster \
+exactly once.
+Reply with JSON only: {"clusters": [{"id": int, "name": str, "description": str, \
+"split": [[int]]}]}"""
 
 IDEAS_SYSTEM = """\
 You plan articles for a website from one keyword cluster.
 Propose at most `count` distinct article ideas that together cover the cluster without overlapping.
+Each idea serves the cluster's search `intent` (a comparison, a roundup, a how-to, a \
+definition, a troubleshooting guide, ...) and targets a different keyword of the cluster.
 For each idea:
 - title: specific and useful to the reader, ideally under 70 characters.
 - brief: 1 to 3 sentences on the angle, the reader, and what they will get.
@@ -158,20 +167,18 @@ def _user(payload: dict[str, object]) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
-def cluster_task(keywords: list[KeywordInput]) -> TextTask:
+def cluster_names_task(candidates: list[ClusterCandidate]) -> TextTask:
     payload: dict[str, object] = {
-        "keywords": [
+        "clusters": [
             {
-                "id": k.id,
-                "text": k.text,
-                "volume": k.volume,
-                "difficulty": k.difficulty,
-                "intent": k.intent,
+                "id": c.id,
+                "intent": c.intent,
+                "keywords": [{"id": k.id, "text": k.text, "volume": k.volume} for k in c.keywords],
             }
-            for k in keywords
+            for c in candidates
         ]
     }
-    return TextTask(CLUSTERS, CLUSTERS_SCHEMA, CLUSTERS_SYSTEM, _user(payload))
+    return TextTask(CLUSTER_NAMES, CLUSTER_NAMES_SCHEMA, CLUSTER_NAMES_SYSTEM, _user(payload))
 
 
 def ideas_task(cluster: ClusterBrief, count: int) -> TextTask:
@@ -180,6 +187,7 @@ def ideas_task(cluster: ClusterBrief, count: int) -> TextTask:
         "cluster": {
             "name": cluster.name,
             "description": cluster.description,
+            "intent": cluster.intent,
             "keywords": cluster.keywords,
         },
     }

@@ -29,11 +29,11 @@ from pressrun.ai.base import (
     ArticleBrief,
     ArticleDraft,
     ClusterBrief,
-    ClusterDraft,
+    ClusterCandidate,
+    ClusterNaming,
     GeneratedImage,
     IdeaDraft,
     ImagePromptDraft,
-    KeywordInput,
 )
 from pressrun.config import Settings
 from pressrun.db import SessionFactory
@@ -144,11 +144,11 @@ class RateLimitedProvider:
     def name(self) -> str:
         return self._provider.name
 
-    async def cluster_keywords(
-        self, keywords: list[KeywordInput], *, model: str
-    ) -> list[ClusterDraft]:
+    async def name_clusters(
+        self, candidates: list[ClusterCandidate], *, model: str
+    ) -> list[ClusterNaming]:
         await self._limiter.acquire()
-        return await self._provider.cluster_keywords(keywords, model=model)
+        return await self._provider.name_clusters(candidates, model=model)
 
     async def generate_ideas(
         self, cluster: ClusterBrief, *, count: int, model: str

@@ -21,9 +21,9 @@ from pydantic import (
     computed_field,
 )
 
+from pressrun.clustering.intent import Intent
 from pressrun.services.keywords import KeywordRow
 
-Intent = Literal["informational", "commercial", "transactional", "navigational"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -35,6 +35,12 @@ MAX_VOLUME = 2_000_000_000
 
 def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def _intent_key(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"[\s-]+", "_", value.strip().lower()) or None
 
 
 def _http_url(value: str) -> str:
@@ -61,7 +67,9 @@ class KeywordIn(KeywordRow):
 
     keyword: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     volume: int = Field(default=0, ge=0, le=MAX_VOLUME)
-    intent: Annotated[Intent, BeforeValidator(_lower)] = "informational"
+    # Given, it wins over the intent pressrun reads from the query; `how-to`, `How To` and
+    # `how_to` are one.
+    intent: Annotated[Intent | None, BeforeValidator(_intent_key)] = None
 
 
 class KeywordImport(BaseModel):
@@ -96,6 +104,8 @@ class ClusterOut(BaseModel):
     run_id: str | None
     name: str
     description: str
+    intent: str = Field(description="The search intent of the page: all its keywords share it.")
+    head_keyword_id: int | None = Field(description="Its highest-volume keyword.")
     keyword_count: int
     status: str
     error: str | None

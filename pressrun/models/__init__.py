@@ -7,7 +7,16 @@ from pressrun.models.automation import (
     DefaultAutomationConfig,
     RunBatch,
 )
-from pressrun.models.content import Cluster, Content, Idea, Image, ImagePrompt, Keyword, Task
+from pressrun.models.content import (
+    Cluster,
+    Content,
+    Idea,
+    Image,
+    ImagePrompt,
+    Keyword,
+    KeywordEmbedding,
+    Task,
+)
 from pressrun.models.credits import CreditLedger
 from pressrun.models.publishing import Publication, PublicationStatus, PublishingSettings
 from pressrun.models.ratelimit import RateLimit
@@ -27,6 +36,7 @@ __all__ = [
     "Image",
     "ImagePrompt",
     "Keyword",
+    "KeywordEmbedding",
     "Publication",
     "PublicationStatus",
     "PublishingSettings",

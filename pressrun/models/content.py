@@ -66,18 +66,42 @@ class Keyword(SQLModel, table=True):
     volume: int = 0
     difficulty: int = 0
     intent: str = Field(default="informational", max_length=32)
+    # `imported` when the import gave the intent (it wins), `detected` when pressrun read it
+    # from the query, "" when not yet known (stage 1 detects it).
+    intent_source: str = Field(default="", max_length=16)
     status: str = Field(default=KeywordStatus.NEW, max_length=16, index=True)
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
     error: str | None = None
     created_at: datetime = created_at_field()
 
 
+class KeywordEmbedding(SQLModel, table=True):
+    """A keyword's vector in one model's space, computed once and kept (float32, little-endian)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("keyword_id", "model", name="uq_keyword_embedding_model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    keyword_id: int = Field(foreign_key="keyword.id", index=True)
+    model: str = Field(max_length=200)
+    dims: int
+    vector: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    created_at: datetime = created_at_field()
+
+
 class Cluster(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("site_id", "name", name="uq_cluster_site_name"),)
+
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id", index=True)
     run_id: str | None = Field(default=None, max_length=64, index=True)
     name: str = Field(max_length=300)
     description: str = ""
+    # The search intent of the page the cluster is: its keywords all share it.
+    intent: str = Field(default="informational", max_length=32)
+    # Its highest-volume member.
+    head_keyword_id: int | None = Field(default=None)
     keyword_count: int = 0
     status: str = Field(default=ClusterStatus.NEW, max_length=16, index=True)
     error: str | None = None

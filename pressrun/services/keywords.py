@@ -10,6 +10,7 @@ from importlib import resources
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
+from pressrun.clustering.intent import detect_intent, parse_intent
 from pressrun.models import Keyword
 
 
@@ -17,7 +18,8 @@ class KeywordRow(BaseModel):
     keyword: str = Field(min_length=1, max_length=300)
     volume: int = Field(default=0, ge=0)
     difficulty: int = Field(default=0, ge=0, le=100)
-    intent: str = "informational"
+    # None: pressrun reads the intent from the query (`pressrun.clustering.intent`).
+    intent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,15 @@ def import_keywords(session: Session, site_id: int, rows: list[KeywordRow]) -> I
             duplicates += 1
             continue
         existing.add(text)
+        imported = parse_intent(row.intent) if row.intent else None
         session.add(
             Keyword(
                 site_id=site_id,
                 text=text,
                 volume=row.volume,
                 difficulty=row.difficulty,
-                intent=row.intent,
+                intent=imported or detect_intent(text),
+                intent_source="imported" if imported else "detected",
             )
         )
         created += 1

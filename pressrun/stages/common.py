@@ -22,6 +22,7 @@ from pressrun.ai.base import AIItemError, AIProvider
 from pressrun.config import Settings
 from pressrun.contracts import RESULT_FIELDS, STAGE_NAMES, BatchRequest, BatchResult
 from pressrun.db import SessionFactory, transaction
+from pressrun.embeddings.base import Embedder
 from pressrun.errors import InsufficientCreditsError, NotFoundError
 from pressrun.models import Account, AutomationLog, AutomationRun, CreditLedger, RunBatch
 from pressrun.models.base import utcnow
@@ -34,6 +35,7 @@ class StageDeps:
     sessions: SessionFactory
     provider: AIProvider
     settings: Settings
+    embedder: Embedder
 
 
 async def read(deps: StageDeps, fn: Callable[[Session], T]) -> T:
