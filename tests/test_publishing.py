@@ -131,7 +131,7 @@ async def test_stage_7_slots_by_calendar_and_publishes_to_folder_when_the_timers
     make_site: SiteFactory,
 ) -> None:
     config: dict[str, Any] = {**FULL_BUDGETS, **NO_STAGE_DELAYS}
-    account_id, site_id = make_site(keywords=6, **config)
+    account_id, site_id = make_site(keywords=10, **config)
     zone = "America/New_York"
     set_timezone(sessions, site_id, zone)
     set_publishing(

@@ -1,4 +1,9 @@
-"""Stage 2, clusters → ideas: one AI call per cluster, charged per idea."""
+"""Stage 2, clusters → ideas: one AI call per cluster, charged per idea.
+
+One idea (one page) per cluster by default; a large cluster may get more, each for its own
+keyword. No two ideas of a site target the same keyword, and a cluster whose head keyword
+already has an idea (so content, or content on the way) gets none.
+"""
 
 from __future__ import annotations
 
@@ -60,10 +65,48 @@ def _load(session: Session, site_id: int, limit: int, share: Share = WHOLE) -> l
                 id=cluster.id or 0,
                 name=cluster.name,
                 description=cluster.description,
+                intent=cluster.intent,
                 keywords=list(keywords),
             )
         )
     return briefs
+
+
+def normal_keyword(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def targeted_keywords(session: Session, site_id: int) -> set[str]:
+    """Every keyword an idea of the site targets: each has, or will have, its article."""
+    targets = session.exec(select(Idea.target_keyword).where(Idea.site_id == site_id)).all()
+    return {normal_keyword(t) for t in targets if t}
+
+
+def ideas_wanted(cluster: ClusterBrief, most: int, split_min_keywords: int) -> int:
+    """One per cluster; up to `most` for a cluster of at least `split_min_keywords`."""
+    if most <= 1 or len(cluster.keywords) < split_min_keywords:
+        return 1
+    return min(most, len(cluster.keywords))
+
+
+def retarget(drafts: list[IdeaDraft], cluster: ClusterBrief, taken: set[str]) -> list[IdeaDraft]:
+    """Each idea on its own keyword of the cluster, none already targeted on the site (`taken`
+    grows with them). A draft whose keyword is not the cluster's, or is taken, moves to the
+    cluster's next free keyword; with none free it is dropped. A cluster whose head keyword is
+    taken is covered already: no ideas."""
+    members = [normal_keyword(k) for k in cluster.keywords]
+    if not members or members[0] in taken:
+        return []
+    kept: list[IdeaDraft] = []
+    for draft in drafts:
+        target = normal_keyword(draft.target_keyword)
+        if target not in members or target in taken:
+            target = next((m for m in members if m not in taken), "")
+        if not target:
+            break
+        taken.add(target)
+        kept.append(draft.model_copy(update={"target_keyword": target}))
+    return kept
 
 
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
@@ -74,10 +117,15 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     if not clusters:
         return BatchResult(remaining=0)
     price = deps.settings.prices.idea
-    count = deps.settings.ideas_per_cluster
+    most, split_min = deps.settings.ideas_per_cluster, deps.settings.ideas_split_min_keywords
     model = deps.settings.model_for(STAGE, testing=req.use_testing)
 
+    already = await read(deps, lambda s: targeted_keywords(s, req.site_id))
+
     async def call(cluster: ClusterBrief) -> list[IdeaDraft]:
+        if not cluster.keywords or normal_keyword(cluster.keywords[0]) in already:
+            return []  # covered: no AI call for a page the site has
+        count = ideas_wanted(cluster, most, split_min)
         ideas = await deps.provider.generate_ideas(cluster, count=count, model=model)
         return ideas[:count]
 
@@ -85,8 +133,11 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         clusters, call, budget_remaining=req.budget_remaining, cost=lambda o: price * len(o)
     )
 
+    covered: list[int] = []
+
     def write(session: Session) -> BatchResult:
         result = BatchResult(budget_reached=budget_reached)
+        taken = targeted_keywords(session, req.site_id)
         for outcome in outcomes:
             cluster = session.get(Cluster, outcome.item.id)
             if cluster is None or cluster.status != ClusterStatus.NEW:
@@ -97,7 +148,10 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
                 cluster.error = outcome.error
                 result.failed += 1
                 continue
-            for draft in outcome.output:
+            drafts = retarget(outcome.output, outcome.item, taken)
+            if not drafts:
+                covered.append(outcome.item.id)
+            for draft in drafts:
                 session.add(
                     Idea(
                         site_id=req.site_id,
@@ -106,7 +160,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
                         title=draft.title,
                         brief=draft.brief,
                         outline=draft.outline,
-                        target_keyword=draft.target_keyword or outcome.item.keywords[0],
+                        target_keyword=draft.target_keyword,
                     )
                 )
                 result.created += 1
@@ -124,5 +178,10 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         describe=lambda r: (
             f"Generated {r.created} ideas from {r.processed} clusters"
             + (f" ({r.failed} failed)" if r.failed else "")
+            + (
+                f"; {len(covered)} already covered by the site's ideas or content"
+                if covered
+                else ""
+            )
         ),
     )
