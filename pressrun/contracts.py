@@ -68,11 +68,25 @@ class RunPlan(BaseModel):
     def stage(self, number: int) -> StagePlan:
         return next(s for s in self.stages if s.number == number)
 
-    def budget(self, number: int) -> Decimal | None:
+    def budget(self, number: int, *, over_running_stages: bool = True) -> Decimal | None:
+        """A stage's share of the run's required credits. The run counts only the stages that
+        run, and when their `budget_pct` shares add up to less than 100% they are scaled up to
+        100%: a stage-1-only run may spend all of its (buffered) estimate on stage 1.
+
+        `over_running_stages=False` is the rule before that (a share of 100% whatever runs),
+        kept for runs that started under it."""
         pct = self.stage(number).budget_pct
         if pct is None or number not in AI_STAGES:
             return None
-        return (self.required * pct / 100).quantize(Decimal("0.01"))
+        total = Decimal(100)
+        if over_running_stages:
+            shares = sum(
+                (s.budget_pct or 0)
+                for s in self.stages
+                if s.enabled and s.number in AI_STAGES and s.budget_pct is not None
+            )
+            total = min(total, Decimal(shares)) if shares > 0 else total
+        return (self.required * pct / total).quantize(Decimal("0.01"))
 
 
 class RunOptions(BaseModel):

@@ -42,6 +42,10 @@ from pressrun.contracts import (
 )
 from pressrun.search_attributes import ACCOUNT_ID, RUN_STATUS, SITE_ID, TRIGGER_TYPE
 
+# The patch marking budgets shared over the stages that run, and a stage with no budget
+# asking for its items before it is called partial.
+BUDGETS_OVER_RUNNING_STAGES = "budgets-over-running-stages"
+
 # Errors no retry can fix: the batch fails at once and the run ends failed.
 NON_RETRYABLE = ["InsufficientCredits", "NotFound"]
 
@@ -215,12 +219,14 @@ class AutomationRunWorkflow:
                 return False
             progress.status = "running"
             progress.started_at = workflow.now()
-        budget = plan.budget(number)
+        # Runs started before these rules keep the old ones (workflow determinism).
+        new_rules = workflow.patched(BUDGETS_OVER_RUNNING_STAGES)
+        budget = plan.budget(number, over_running_stages=new_rules)
         lanes = self._input.options.parallel(number)
         if lanes > 1:
             await self._checkpoint()
             await self._maybe_continue_as_new()
-            return await self._run_stage_parallel(plan, number, budget, lanes)
+            return await self._run_stage_parallel(plan, number, budget, lanes, new_rules)
         while True:
             await self._checkpoint()
             await self._maybe_continue_as_new()
@@ -237,10 +243,14 @@ class AutomationRunWorkflow:
             budget_left: Decimal | None = None
             if budget is not None:
                 budget_left = budget - progress.credits_used
-                if budget_left <= 0:
+                # Before its first batch, a stage with no budget still asks for its items: with
+                # none, it is `skipped`, not `partial`.
+                first_ask = new_rules and progress.batches_attempted == 0
+                if budget_left <= 0 and not first_ask:
                     return await self._end_stage(
                         progress, "partial", f"stage budget of {budget} credits reached"
                     )
+                budget_left = max(budget_left, Decimal(0))
             result = await self._batch(number, progress, limit, budget_left, stage_plan.use_testing)
             if result.processed == 0:
                 if progress.batches_run == 0 and not result.budget_reached:
@@ -260,7 +270,7 @@ class AutomationRunWorkflow:
                 await self._delay(plan.within_stage_delay)
 
     async def _run_stage_parallel(
-        self, plan: RunPlan, number: int, budget: Decimal | None, lanes: int
+        self, plan: RunPlan, number: int, budget: Decimal | None, lanes: int, new_rules: bool
     ) -> bool:
         """Up to `lanes` batches in flight, each lane on its own share of the items (by ID).
 
@@ -308,13 +318,17 @@ class AutomationRunWorkflow:
                 share: Decimal | None = None
                 if budget is not None:
                     free = budget - progress.credits_used - reserved_budget
-                    if free <= 0:
+                    # As in the sequential path, a stage with no budget first asks for items.
+                    first_ask = new_rules and progress.batches_attempted == 0 and in_flight == 0
+                    if free <= 0 and not first_ask:
                         if reserved_budget == 0:
                             stop.append(("partial", budget_reason))
                             return
                         await others_finish_one()
                         continue
-                    share = (free / (lanes - in_flight)).quantize(Decimal("0.01"), ROUND_DOWN)
+                    share = (max(free, Decimal(0)) / (lanes - in_flight)).quantize(
+                        Decimal("0.01"), ROUND_DOWN
+                    )
                 reserved_items += limit
                 reserved_budget += share or 0
                 in_flight += 1
