@@ -27,6 +27,7 @@ from pressrun.services.keywords import KeywordRow, import_keywords
 from pressrun.stages import clustering
 from pressrun.stages.common import StageDeps
 from tests.fakes.openai_server import FakeOpenAIServer, Mutate, Respond500
+from tests.helpers import logs
 
 
 def _local() -> Embedder | None:
@@ -308,3 +309,17 @@ async def test_ideas_never_target_a_keyword_the_site_already_covers(
             select(Idea.target_keyword).where(Idea.site_id == site.site_id).order_by(col(Idea.id))
         ).all()
     assert targets == ["How to descale a kettle", "best electric kettle"]
+
+
+async def test_the_lexical_fallback_says_so_in_its_output(
+    sessions: SessionFactory, settings: Settings, provider: OfflineProvider
+) -> None:
+    site = Site(sessions, make_deps(sessions, settings, LexicalEmbedder(), provider))
+    site.add("snake plant care", "snake plant watering")
+    await site.run()
+    with transaction(sessions) as session:
+        descriptions = session.exec(
+            select(Cluster.description).where(Cluster.site_id == site.site_id)
+        ).all()
+    assert descriptions and all("word overlap" in d for d in descriptions)
+    assert any("lexical fallback" in line for line in logs(sessions, site.run_id))

@@ -278,7 +278,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             error=naming_error or "the reply left them out or named them badly",
         )
     fallback_note = (
-        " Grouped by word overlap: pressrun's lexical fallback (no embedding model installed)."
+        " Grouped by word overlap (pressrun's lexical embedder), not by meaning."
         if embedder.is_fallback
         else ""
     )
