@@ -158,31 +158,60 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
         process.wait()
 
 
+class PortTaken(RuntimeError):
+    """A port picked as free was taken before the stack bound it (another process's
+    ephemeral port, say): start again on fresh ports."""
+
+
+# Fresh ports each time; a port taken twice in a row by chance is not worth a third wait.
+STACK_START_ATTEMPTS = 3
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Stack]:
-    data_dir = tmp_path_factory.mktemp("stack")
-    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
-    env = _stack_env(data_dir, api_port, temporal_port, ui_port)
-    if PG_URL:
-        # The PostgreSQL pass runs the stack on the session's database too.
-        env["PRESSRUN_DATABASE_URL"] = database_url
-    log_path = data_dir / "pressrun-dev.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [pressrun_binary(), "dev"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    base_url = f"http://127.0.0.1:{api_port}"
-    try:
-        demo_key = _wait_until_up(process, base_url, log_path)
-        yield Stack(base_url, data_dir, temporal_port, ui_port, demo_key, env)
-    finally:
-        stop_process(process)
+    for attempt in range(1, STACK_START_ATTEMPTS + 1):
+        data_dir = tmp_path_factory.mktemp("stack")
+        api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
+        env = _stack_env(data_dir, api_port, temporal_port, ui_port)
+        if PG_URL:
+            # The PostgreSQL pass runs the stack on the session's database too.
+            env["PRESSRUN_DATABASE_URL"] = database_url
+        log_path = data_dir / "pressrun-dev.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [pressrun_binary(), "dev"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        base_url = f"http://127.0.0.1:{api_port}"
+        try:
+            demo_key = _wait_until_up(process, base_url, log_path)
+        except PortTaken:
+            stop_process(process)
+            if attempt == STACK_START_ATTEMPTS:
+                raise
+            continue
+        except BaseException:
+            stop_process(process)
+            raise
+        try:
+            yield Stack(base_url, data_dir, temporal_port, ui_port, demo_key, env)
+        finally:
+            stop_process(process)
+        return
+
+
+def _logs(log_path: Path) -> str:
+    """`pressrun dev`'s output, and the Temporal server's beside it."""
+    paths = (log_path, log_path.parent / "temporal.log")
+    return "\n".join(p.read_text(errors="replace") for p in paths if p.exists())
 
 
 def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> str:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            logs = _logs(log_path)
+            if "address already in use" in logs or "is already in use" in logs:
+                raise PortTaken(f"pressrun dev could not bind its ports:\n{logs[-2000:]}")
             raise RuntimeError(f"pressrun dev exited:\n{log_path.read_text(errors='replace')}")
         found = re.search(r"Demo API key\s+(\S+)", log_path.read_text(errors="replace"))
         if found:
