@@ -323,3 +323,32 @@ async def test_the_lexical_fallback_says_so_in_its_output(
         ).all()
     assert descriptions and all("word overlap" in d for d in descriptions)
     assert any("lexical fallback" in line for line in logs(sessions, site.run_id))
+
+
+async def test_a_large_cluster_gets_one_idea_per_sub_topic_when_asked(
+    sessions: SessionFactory, settings: Settings, provider: OfflineProvider
+) -> None:
+    from pressrun.stages import ideas
+
+    # One broad cluster (a permissive join threshold), two tight sub-topics inside it.
+    site = Site(sessions, make_deps(sessions, settings, LexicalEmbedder(threshold=0.05), provider))
+    site.add("grinder cleaning", volume=900)
+    site.add("grinder burrs", volume=800)
+    site.add("grinder cleaning tablets", "grinder cleaning brush", volume=300)
+    site.add("grinder burrs replacement", "grinder burrs size", volume=200)
+    await site.run()
+    assert len(site.clusters()) == 1
+    request = site.request(limit=10).model_copy(update={"stage": 2, "batch_index": 0})
+    with transaction(sessions) as session:
+        [cluster_id] = session.exec(select(Cluster.id).where(Cluster.site_id == site.site_id))
+        groups = ideas.sub_topics(session, cluster_id or 0, LexicalEmbedder())
+    assert groups is not None
+    assert [g[0] for g in groups if len(g) > 1] == ["grinder cleaning", "grinder burrs"]
+
+    # Asked for up to 3 ideas for clusters of 4 or more keywords: one per sub-topic.
+    wider = settings.model_copy(update={"ideas_per_cluster": 3, "ideas_split_min_keywords": 4})
+    result = await ideas.run_batch(make_deps(sessions, wider, LexicalEmbedder(), provider), request)
+    assert result.created == 2
+    with transaction(sessions) as session:
+        targets = session.exec(select(Idea.target_keyword).where(Idea.site_id == site.site_id))
+        assert sorted(targets) == ["grinder burrs", "grinder cleaning"]

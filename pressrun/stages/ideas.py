@@ -1,19 +1,25 @@
 """Stage 2, clusters → ideas: one AI call per cluster, charged per idea.
 
-One idea (one page) per cluster by default; a large cluster may get more, each for its own
-keyword. No two ideas of a site target the same keyword, and a cluster whose head keyword
-already has an idea (so content, or content on the way) gets none.
+One idea (one page) per cluster by default. With `ideas_per_cluster` above 1, a large cluster
+gets one idea per distinct sub-topic (a group of its keywords tighter than the cluster, found
+in their stored embeddings), each targeting that sub-topic's head. No two ideas of a site
+target the same keyword, and a cluster whose head keyword already has an idea (so content, or
+content on the way) gets none.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from pressrun.ai.base import ClusterBrief, IdeaDraft
+from pressrun.clustering.assign import OPEN, Item, assign
 from pressrun.contracts import BatchRequest, BatchResult
-from pressrun.models import Cluster, Idea, Keyword
+from pressrun.embeddings.base import Embedder, from_bytes
+from pressrun.models import Cluster, Idea, Keyword, KeywordEmbedding
 from pressrun.models.content import ClusterStatus
 from pressrun.stages.common import (
     WHOLE,
@@ -42,7 +48,50 @@ def pending_clusters(session: Session, site_id: int, share: Share = WHOLE) -> in
     ).one()
 
 
-def _load(session: Session, site_id: int, limit: int, share: Share = WHOLE) -> list[ClusterBrief]:
+@dataclass(frozen=True)
+class _Planned:
+    brief: ClusterBrief
+    # Ideas to ask for: 1, or one per distinct sub-topic of a large cluster.
+    ideas: int
+
+
+def sub_topics(session: Session, cluster_id: int, embedder: Embedder) -> list[list[str]] | None:
+    """The cluster's keywords in groups tighter than the cluster (cosine to the group's
+    centroid at least halfway from the join threshold to 1), heads first; None when some
+    member has no vector in the embedder's space."""
+    rows = session.exec(
+        select(Keyword.id, Keyword.text, Keyword.volume, KeywordEmbedding.vector)
+        .join(
+            KeywordEmbedding,
+            sa.and_(
+                col(KeywordEmbedding.keyword_id) == col(Keyword.id),
+                col(KeywordEmbedding.model) == embedder.model_id,
+            ),
+            isouter=True,
+        )
+        .where(Keyword.cluster_id == cluster_id)
+    ).all()
+    if not rows or any(blob is None for *_, blob in rows):
+        return None
+    texts = {kid or 0: text for kid, text, _, _ in rows}
+    items = [
+        Item(key=kid or 0, intent=OPEN, volume=volume, vector=from_bytes(blob))
+        for kid, _, volume, blob in rows
+    ]
+    tighter = (1 + embedder.similarity_threshold) / 2
+    return [[texts[k] for k in group] for group in assign([], items, tighter).groups]
+
+
+def _load(
+    session: Session,
+    site_id: int,
+    limit: int,
+    share: Share,
+    *,
+    most: int,
+    split_min: int,
+    embedder: Embedder,
+) -> list[_Planned]:
     clusters = session.exec(
         select(Cluster)
         .where(
@@ -53,23 +102,33 @@ def _load(session: Session, site_id: int, limit: int, share: Share = WHOLE) -> l
         .order_by(col(Cluster.id))
         .limit(limit)
     ).all()
-    briefs = []
+    planned = []
     for cluster in clusters:
-        keywords = session.exec(
-            select(Keyword.text)
-            .where(Keyword.cluster_id == cluster.id)
-            .order_by(col(Keyword.volume).desc(), col(Keyword.id))
-        ).all()
-        briefs.append(
-            ClusterBrief(
-                id=cluster.id or 0,
-                name=cluster.name,
-                description=cluster.description,
-                intent=cluster.intent,
-                keywords=list(keywords),
-            )
+        keywords = list(
+            session.exec(
+                select(Keyword.text)
+                .where(Keyword.cluster_id == cluster.id)
+                .order_by(col(Keyword.volume).desc(), col(Keyword.id))
+            ).all()
         )
-    return briefs
+        ideas = 1
+        if most > 1 and len(keywords) >= split_min:
+            groups = sub_topics(session, cluster.id or 0, embedder) or []
+            # A sub-topic worth its own article has more than one search behind it.
+            heads = [g[0] for g in groups if len(g) > 1]
+            if len(heads) > 1:
+                ideas = min(most, len(heads))
+                # Sub-topic heads first, so each idea in turn targets the next one.
+                keywords = heads + [k for k in keywords if k not in heads]
+        brief = ClusterBrief(
+            id=cluster.id or 0,
+            name=cluster.name,
+            description=cluster.description,
+            intent=cluster.intent,
+            keywords=keywords,
+        )
+        planned.append(_Planned(brief=brief, ideas=ideas))
+    return planned
 
 
 def normal_keyword(text: str) -> str:
@@ -80,13 +139,6 @@ def targeted_keywords(session: Session, site_id: int) -> set[str]:
     """Every keyword an idea of the site targets: each has, or will have, its article."""
     targets = session.exec(select(Idea.target_keyword).where(Idea.site_id == site_id)).all()
     return {normal_keyword(t) for t in targets if t}
-
-
-def ideas_wanted(cluster: ClusterBrief, most: int, split_min_keywords: int) -> int:
-    """One per cluster; up to `most` for a cluster of at least `split_min_keywords`."""
-    if most <= 1 or len(cluster.keywords) < split_min_keywords:
-        return 1
-    return min(most, len(cluster.keywords))
 
 
 def retarget(drafts: list[IdeaDraft], cluster: ClusterBrief, taken: set[str]) -> list[IdeaDraft]:
@@ -113,19 +165,32 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
-    clusters = await read(deps, lambda s: _load(s, req.site_id, req.limit, share_of(req)))
-    if not clusters:
+    settings = deps.settings
+    planned = await read(
+        deps,
+        lambda s: _load(
+            s,
+            req.site_id,
+            req.limit,
+            share_of(req),
+            most=settings.ideas_per_cluster,
+            split_min=settings.ideas_split_min_keywords,
+            embedder=deps.embedder,
+        ),
+    )
+    if not planned:
         return BatchResult(remaining=0)
-    price = deps.settings.prices.idea
-    most, split_min = deps.settings.ideas_per_cluster, deps.settings.ideas_split_min_keywords
-    model = deps.settings.model_for(STAGE, testing=req.use_testing)
+    clusters = [p.brief for p in planned]
+    wanted = {p.brief.id: p.ideas for p in planned}
+    price = settings.prices.idea
+    model = settings.model_for(STAGE, testing=req.use_testing)
 
     already = await read(deps, lambda s: targeted_keywords(s, req.site_id))
 
     async def call(cluster: ClusterBrief) -> list[IdeaDraft]:
         if not cluster.keywords or normal_keyword(cluster.keywords[0]) in already:
             return []  # covered: no AI call for a page the site has
-        count = ideas_wanted(cluster, most, split_min)
+        count = wanted[cluster.id]
         ideas = await deps.provider.generate_ideas(cluster, count=count, model=model)
         return ideas[:count]
 
