@@ -127,10 +127,12 @@ def candidate(texts: list[str], intent: str = "informational") -> ClusterCandida
     )
 
 
-async def test_cluster_names_come_from_shared_terms(offline: OfflineProvider) -> None:
-    texts = ["snake plant care", "snake plant propagation", "snake plant watering"]
-    [naming] = await offline.name_clusters([candidate(texts)], model=MODEL)
-    assert (naming.id, naming.name, naming.split) == (4, "Snake Plant", [])
+async def test_a_cluster_is_named_after_its_head_keyword(offline: OfflineProvider) -> None:
+    searched = {"snake plant propagation": 5, "snake plant care": 900, "snake plant watering": 40}
+    keywords = [KeywordInput(id=i, text=t, volume=v) for i, (t, v) in enumerate(searched.items())]
+    group = ClusterCandidate(id=4, intent="informational", keywords=keywords)
+    [naming] = await offline.name_clusters([group], model=MODEL)
+    assert (naming.id, naming.name, naming.split) == (4, "Snake Plant Care", [])
     assert '"snake plant care"' in naming.description
     assert "offline" in naming.description.lower()
 

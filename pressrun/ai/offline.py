@@ -10,7 +10,6 @@ import io
 import itertools
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,14 +35,12 @@ from pressrun.ai.offline_text import (
     IMAGE_STYLES,
     INTRO_SENTENCES,
     META_TEMPLATES,
-    STOPWORDS,
     SUB_SENTENCES,
     SUBHEADINGS,
     Angle,
     HashPicker,
     SentenceDeck,
     build_paragraph,
-    content_stems,
     count_words,
     fill,
     heading_phrase,
@@ -52,12 +49,11 @@ from pressrun.ai.offline_text import (
     sentence_case,
     shorten,
     slugify,
-    stem,
     subject,
     title_case,
     unique_texts,
-    words,
 )
+from pressrun.clustering.names import head_name
 
 OFFLINE_NOTE = "> Draft generated offline by pressrun (no AI model was called)."
 
@@ -109,40 +105,15 @@ class OfflineProvider:
 
 
 def name_cluster(candidate: ClusterCandidate) -> ClusterNaming:
-    """The head terms most members share (see `_cluster_name`), and a description of the
-    members; never a split (that takes a model's judgement)."""
+    """The page named after its head keyword (its most searched query), which says what the
+    page is for without a model to summarise it; a description of its members. Never a split
+    (that takes a model's judgement)."""
     ranked = sorted(candidate.keywords, key=lambda k: (-k.volume, len(k.text), k.id))
     return ClusterNaming(
         id=candidate.id,
-        name=_cluster_name(ranked, [content_stems(k.text) for k in ranked])[:300],
+        name=head_name(ranked[0].text),
         description=_cluster_description(ranked, candidate.intent),
     )
-
-
-def _cluster_name(ranked: Sequence[KeywordInput], stems: Sequence[list[str]]) -> str:
-    """The head terms: the two terms most of the cluster shares, as they read in the top keyword
-    holding both (e.g. "Indoor Plants") when the head keyword starts with them; else the head
-    keyword itself."""
-    counts = Counter(s for doc in stems for s in set(doc))
-    quorum = max(2, math.ceil(len(ranked) / 4))
-    order = {s: i for i, s in enumerate(stems[0])}
-    common = sorted(
-        (s for s, c in counts.items() if c >= quorum),
-        key=lambda s: (-counts[s], order.get(s, len(order)), s),
-    )[:2]
-    head = words(ranked[0].text)
-    if len(common) == 2:
-        for kw, doc in zip(ranked, stems, strict=True):
-            if set(common) <= set(doc):
-                tokens = words(kw.text)
-                hits = [i for i, t in enumerate(tokens) if t not in STOPWORDS and stem(t) in common]
-                phrase = tokens[hits[0] : hits[-1] + 1] if hits else []
-                # Only a shorter way to say the head ("Snake Plant" for "snake plant care"):
-                # a phrase from inside it ("SEO for Small") reads as a fragment.
-                if phrase and len(phrase) < 5 and head[: len(phrase)] == phrase:
-                    return title_case(" ".join(phrase))
-                break
-    return title_case(" ".join(head)) or f"Keyword {ranked[0].id}"
 
 
 def _cluster_description(ranked: Sequence[KeywordInput], intent: str) -> str:
