@@ -4,6 +4,7 @@ unique, and a retried batch embeds nothing twice."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -108,6 +109,15 @@ class Site:
                     Keyword.site_id == self.site_id, Keyword.text == text
                 )
             ).one()
+
+
+@pytest.fixture
+async def named_by_model() -> AsyncIterator[tuple[FakeOpenAIServer, OpenAIProvider]]:
+    """A local fake OpenAI-compatible server and the provider that names clusters through it."""
+    with FakeOpenAIServer() as server:
+        provider = OpenAIProvider(api_key="sk-test", base_url=server.base_url)
+        yield server, provider
+        await provider.aclose()
 
 
 def make_deps(
@@ -241,43 +251,43 @@ async def test_a_retried_batch_makes_no_second_embedding_call(
 
 
 async def test_a_naming_answer_that_fails_names_clusters_after_their_head(
-    sessions: SessionFactory, settings: Settings
+    sessions: SessionFactory,
+    settings: Settings,
+    named_by_model: tuple[FakeOpenAIServer, OpenAIProvider],
 ) -> None:
-    with FakeOpenAIServer() as server:
-        provider = OpenAIProvider(api_key="sk-test", base_url=server.base_url)
-        site = Site(sessions, make_deps(sessions, settings, LexicalEmbedder(), provider))
-        site.add("how to prune roses", "pruning roses how to", volume=500)
-        site.add("best rose fertilizer", volume=300)
+    server, provider = named_by_model
+    site = Site(sessions, make_deps(sessions, settings, LexicalEmbedder(), provider))
+    site.add("how to prune roses", "pruning roses how to", volume=500)
+    site.add("best rose fertilizer", volume=300)
 
-        def drop_all(content: dict[str, Any], _: object) -> None:
-            content["clusters"] = []
+    def drop_all(content: dict[str, Any], _: object) -> None:
+        content["clusters"] = []
 
-        # Twice: the reply and its one repair both have no usable name.
-        server.script("chat", Mutate(drop_all), Mutate(drop_all))
-        result = await site.run()
-        assert (result.processed, result.failed, result.created) == (3, 0, 2)
-        assert set(site.clusters()) == {"How to Prune Roses", "Best Rose Fertilizer"}
-        await provider.aclose()
+    # Twice: the reply and its one repair both have no usable name.
+    server.script("chat", Mutate(drop_all), Mutate(drop_all))
+    result = await site.run()
+    assert (result.processed, result.failed, result.created) == (3, 0, 2)
+    assert set(site.clusters()) == {"How to Prune Roses", "Best Rose Fertilizer"}
 
 
 async def test_a_model_split_makes_separate_pages(
-    sessions: SessionFactory, settings: Settings
+    sessions: SessionFactory,
+    settings: Settings,
+    named_by_model: tuple[FakeOpenAIServer, OpenAIProvider],
 ) -> None:
-    with FakeOpenAIServer() as server:
-        provider = OpenAIProvider(api_key="sk-test", base_url=server.base_url)
-        site = Site(sessions, make_deps(sessions, settings, LexicalEmbedder(), provider))
-        site.add("rose garden ideas", volume=900)
-        site.add("rose garden ideas small", volume=100)
+    server, provider = named_by_model
+    site = Site(sessions, make_deps(sessions, settings, LexicalEmbedder(), provider))
+    site.add("rose garden ideas", volume=900)
+    site.add("rose garden ideas small", volume=100)
 
-        def split(content: dict[str, Any], request: object) -> None:
-            cluster = content["clusters"][0]
-            ids = [k["id"] for k in request.input["clusters"][0]["keywords"]]  # type: ignore[attr-defined]
-            cluster["split"] = [[ids[0]], ids[1:]]
+    def split(content: dict[str, Any], request: object) -> None:
+        cluster = content["clusters"][0]
+        ids = [k["id"] for k in request.input["clusters"][0]["keywords"]]  # type: ignore[attr-defined]
+        cluster["split"] = [[ids[0]], ids[1:]]
 
-        server.script("chat", Mutate(split))
-        await site.run()
-        assert site.cluster_of("rose garden ideas") != site.cluster_of("rose garden ideas small")
-        await provider.aclose()
+    server.script("chat", Mutate(split))
+    await site.run()
+    assert site.cluster_of("rose garden ideas") != site.cluster_of("rose garden ideas small")
 
 
 async def test_ideas_never_target_a_keyword_the_site_already_covers(

@@ -21,7 +21,7 @@ from pydantic import (
     computed_field,
 )
 
-from pressrun.clustering.intent import Intent
+from pressrun.clustering.intent import Intent, intent_key
 from pressrun.services.keywords import KeywordRow
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -38,9 +38,7 @@ def _lower(value: Any) -> Any:
 
 
 def _intent_key(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    return re.sub(r"[\s-]+", "_", value.strip().lower()) or None
+    return (intent_key(value) or None) if isinstance(value, str) else value
 
 
 def _http_url(value: str) -> str:

@@ -85,7 +85,12 @@ def detect_intent(text: str) -> Intent:
     return DEFAULT_INTENT
 
 
+def intent_key(value: str) -> str:
+    """An intent as spelled by a person (`How-to`, `how to`, `HOW_TO`) in the stored form."""
+    return re.sub(r"[\s-]+", "_", value.strip().lower())
+
+
 def parse_intent(value: str) -> Intent | None:
-    """An imported intent in any common spelling (`How-to`, `how to`, `HOW_TO`), or None."""
-    key = re.sub(r"[\s-]+", "_", value.strip().lower())
+    """An imported intent in any common spelling, or None when it is not one pressrun knows."""
+    key = intent_key(value)
     return next((i for i in INTENTS if i == key), None)

@@ -33,12 +33,17 @@ def demo_keywords() -> list[KeywordRow]:
     return [KeywordRow.model_validate(row) for row in csv.DictReader(io.StringIO(text))]
 
 
+def normal_keyword(text: str) -> str:
+    """A keyword as stored: lowercase, single spaces. Keywords compare in this form."""
+    return " ".join(text.lower().split())
+
+
 def import_keywords(session: Session, site_id: int, rows: list[KeywordRow]) -> ImportResult:
     """Add keywords to a site; ones the site already has (or repeated in `rows`) are counted."""
     existing = set(session.exec(select(Keyword.text).where(Keyword.site_id == site_id)).all())
     created = duplicates = 0
     for row in rows:
-        text = " ".join(row.keyword.lower().split())
+        text = normal_keyword(row.keyword)
         if text in existing:
             duplicates += 1
             continue

@@ -21,6 +21,7 @@ from pressrun.contracts import BatchRequest, BatchResult
 from pressrun.embeddings.base import Embedder, from_bytes
 from pressrun.models import Cluster, Idea, Keyword, KeywordEmbedding
 from pressrun.models.content import ClusterStatus
+from pressrun.services.keywords import normal_keyword
 from pressrun.stages.common import (
     WHOLE,
     Share,
@@ -129,10 +130,6 @@ def _load(
         )
         planned.append(_Planned(brief=brief, ideas=ideas))
     return planned
-
-
-def normal_keyword(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def targeted_keywords(session: Session, site_id: int) -> set[str]:
