@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pressrun.ai.ratelimit import FleetRateLimiter
 from pressrun.db import create_db_engine, make_session_factory
-from pressrun.migrate import upgrade
+from pressrun.migrations.upgrade import upgrade
 
 
 @dataclass

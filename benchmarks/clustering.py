@@ -48,12 +48,12 @@ from sqlmodel import select
 from pressrun.ai.base import AIProvider
 from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
-from pressrun.contracts import BatchRequest
+from pressrun.contracts.run import BatchRequest
 from pressrun.db import SessionFactory, create_db_engine, make_session_factory, transaction
 from pressrun.embeddings.base import Embedder
 from pressrun.embeddings.lexical import LexicalEmbedder
 from pressrun.embeddings.local import load_local_embedder
-from pressrun.migrate import upgrade
+from pressrun.migrations.upgrade import upgrade
 from pressrun.models import AutomationRun, Cluster, Keyword
 from pressrun.models.automation import DEFAULT_BATCH_SIZES
 from pressrun.services.accounts import create_account, create_site
@@ -164,10 +164,10 @@ async def _stage_one_by_worker(
     """Stage 1 as a real run: dev server, worker in this process, default budgets."""
     from temporalio.testing import WorkflowEnvironment
 
-    from pressrun.devstack import temporal_binary
+    from pressrun.contracts.search_attributes import ALL_KEYS
+    from pressrun.dev.temporal_server import temporal_binary
     from pressrun.models import AutomationConfig
-    from pressrun.run_service import start_run
-    from pressrun.search_attributes import ALL_KEYS
+    from pressrun.runs.control import start_run
     from pressrun.temporal_client import DATA_CONVERTER
     from pressrun.worker import build_worker
 

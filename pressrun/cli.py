@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from pressrun.config import Settings, get_settings
 from pressrun.logs import configure_logging
-from pressrun.migrate import upgrade
+from pressrun.migrations.upgrade import upgrade
 
 log = structlog.get_logger("pressrun")
 
@@ -29,7 +29,7 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
     from pressrun.api.serve import serve_until
     from pressrun.api.state import ApiState
     from pressrun.db import create_db_engine, make_session_factory
-    from pressrun.runtime import open_runtime, wait_for_shutdown_signal
+    from pressrun.resources import open_runtime, wait_for_shutdown_signal
     from pressrun.worker import build_worker
 
     async with contextlib.AsyncExitStack() as stack:
@@ -107,7 +107,7 @@ def _dev_access(settings: Settings) -> tuple[Settings, str]:
 
 
 async def _dev(settings: Settings) -> None:
-    from pressrun.devstack import TemporalDevServer
+    from pressrun.dev.temporal_server import TemporalDevServer
 
     server = TemporalDevServer(settings)
     settings = settings.model_copy(update={"temporal_address": server.address})
@@ -208,13 +208,13 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
         elif args.command == "dev":
             asyncio.run(_dev(settings))
         elif args.command == "demo":
-            from pressrun.demo import run_demo
+            from pressrun.dev.demo import run_demo
 
             return asyncio.run(run_demo(settings, keywords=args.keywords))
     except KeyboardInterrupt:
         return 130
     except Exception as err:  # a CLI prints the reason, not a traceback
-        from pressrun.devstack import DevServerError
+        from pressrun.dev.temporal_server import DevServerError
 
         if isinstance(err, DevServerError | ConnectionError):
             print(f"pressrun: {err}", file=sys.stderr)

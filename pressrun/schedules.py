@@ -48,11 +48,11 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from pressrun.config import Settings
-from pressrun.contracts import LAUNCHER_WORKFLOW, LaunchInput, schedule_id
+from pressrun.contracts.launch import LAUNCHER_WORKFLOW, LaunchInput, schedule_id
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import AutomationConfig, Site
 from pressrun.models.automation import Frequency
-from pressrun.stages.planning import get_or_create_config
+from pressrun.services.site_config import get_or_create_config
 
 log = structlog.get_logger("pressrun.schedules")
 

@@ -22,7 +22,8 @@ from pressrun.activities.publish_activities import PublishActivities
 from pressrun.activities.run_activities import RunActivities
 from pressrun.ai.base import AIProvider
 from pressrun.config import Settings
-from pressrun.contracts import PUBLISH_CONTENT, STAGE_ACTIVITIES
+from pressrun.contracts.publish import PUBLISH_CONTENT
+from pressrun.contracts.run import STAGE_ACTIVITIES
 from pressrun.db import SessionFactory
 from pressrun.embeddings.base import Embedder
 from pressrun.log_context import LogContextInterceptor

@@ -22,10 +22,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
+from pressrun.contracts.search_attributes import ALL_KEYS
 from pressrun.db import SessionFactory, create_db_engine, make_session_factory, transaction
-from pressrun.migrate import upgrade
+from pressrun.migrations.upgrade import upgrade
 from pressrun.models import AutomationConfig
-from pressrun.search_attributes import ALL_KEYS
 from pressrun.services.accounts import create_account, create_site
 from pressrun.services.keywords import KeywordRow, demo_keywords, import_keywords
 from pressrun.temporal_client import DATA_CONVERTER

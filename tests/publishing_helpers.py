@@ -22,7 +22,7 @@ from pressrun.models import (
     Task,
 )
 from pressrun.models.content import ContentStatus
-from pressrun.services.publications import publication_of
+from pressrun.publishing.publications import publication_of
 
 
 def seed_article(

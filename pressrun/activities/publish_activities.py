@@ -17,7 +17,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from pressrun.config import Settings
-from pressrun.contracts import (
+from pressrun.contracts.publish import (
     PUBLISH_CONTENT,
     PUBLISH_PERMANENT_ERROR,
     RECORD_PUBLISH_FAILURE,
@@ -31,9 +31,9 @@ from pressrun.contracts import (
 from pressrun.db import SessionFactory, transaction
 from pressrun.errors import InvalidTransitionError, NotFoundError
 from pressrun.metrics import activity_metrics
+from pressrun.publishing import publications
 from pressrun.publishing.base import PublishPermanentError, PublishRetryableError, PublishState
 from pressrun.publishing.factory import build_publisher
-from pressrun.services import publications
 
 T = TypeVar("T")
 log = structlog.get_logger("pressrun.publishing")

@@ -17,24 +17,20 @@ from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from pressrun import publish_service
 from pressrun.ai.base import AIProvider, AIRetryableError
 from pressrun.config import Settings
-from pressrun.contracts import (
-    CHECK_LAUNCH,
+from pressrun.contracts.launch import CHECK_LAUNCH, RECORD_SKIP, LaunchDecision, SkipRecord
+from pressrun.contracts.run import (
     FINISH_RUN,
     PREPARE_RUN,
-    RECORD_SKIP,
     RECORD_STAGE,
     SET_RUN_STATUS,
     STAGE_ACTIVITIES,
     BatchRequest,
     BatchResult,
     FinishRequest,
-    LaunchDecision,
     PrepareRequest,
     RunPlan,
-    SkipRecord,
     StageRecord,
     StatusChange,
 )
@@ -44,15 +40,15 @@ from pressrun.embeddings.factory import build_embedder
 from pressrun.errors import InsufficientCreditsError, NotFoundError
 from pressrun.metrics import activity_metrics
 from pressrun.models import Publication, PublicationStatus
+from pressrun.publishing import control as publish_control
+from pressrun.runs import launch, records
 from pressrun.stages import (
     clustering,
     content,
     ideas,
     image_prompts,
     images,
-    launch,
     review,
-    runs,
     tasks,
 )
 from pressrun.stages.common import StageDeps
@@ -152,19 +148,19 @@ class RunActivities:
 
     @activity.defn(name=PREPARE_RUN)
     async def prepare_run(self, req: PrepareRequest) -> RunPlan:
-        return await self._db(runs.prepare_run, self._sessions, self._settings, req)
+        return await self._db(records.prepare_run, self._sessions, self._settings, req)
 
     @activity.defn(name=RECORD_STAGE)
     async def record_stage(self, rec: StageRecord) -> None:
-        await self._db(runs.record_stage, self._sessions, rec)
+        await self._db(records.record_stage, self._sessions, rec)
 
     @activity.defn(name=SET_RUN_STATUS)
     async def set_run_status(self, change: StatusChange) -> None:
-        await self._db(runs.set_status, self._sessions, change)
+        await self._db(records.set_status, self._sessions, change)
 
     @activity.defn(name=FINISH_RUN)
     async def finish_run(self, req: FinishRequest) -> None:
-        await self._db(runs.finish_run, self._sessions, req)
+        await self._db(records.finish_run, self._sessions, req)
 
     @activity.defn(name=CHECK_LAUNCH)
     async def check_launch(self, site_id: int, now: datetime) -> LaunchDecision:
@@ -207,7 +203,7 @@ class RunActivities:
             slots = await self._db(_publish_times, self._sessions, result.scheduled)
             client = activity.client()
             for content_id, publish_at in slots:
-                await publish_service.start_publish(
+                await publish_control.start_publish(
                     client,
                     self._settings,
                     content_id=content_id,

@@ -25,7 +25,7 @@ from pressrun.models import (
     Site,
     Task,
 )
-from pressrun.stages.planning import default_config, get_or_create_config
+from pressrun.services.site_config import default_config, get_or_create_config
 
 
 def create_account(session: Session, name: str, credits: Decimal = Decimal("0")) -> Account:

@@ -22,7 +22,7 @@ from pressrun.ai.base import AIItemError, ClusterCandidate, ClusterNaming, Keywo
 from pressrun.clustering.assign import Assignment, ExistingCluster, Item, assign
 from pressrun.clustering.intent import INTENTS, detect_intent
 from pressrun.clustering.names import head_name, unique_name, valid_split
-from pressrun.contracts import BatchRequest, BatchResult
+from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.db import transaction
 from pressrun.embeddings.base import Embedder, from_bytes, to_bytes
 from pressrun.models import Cluster, Keyword, KeywordEmbedding

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from pressrun.ai.base import AIItemError, AIProvider
 from pressrun.config import Settings
-from pressrun.contracts import RESULT_FIELDS, STAGE_NAMES, BatchRequest, BatchResult
+from pressrun.contracts.run import RESULT_FIELDS, STAGE_NAMES, BatchRequest, BatchResult
 from pressrun.db import SessionFactory, transaction
 from pressrun.embeddings.base import Embedder
 from pressrun.errors import InsufficientCreditsError, NotFoundError

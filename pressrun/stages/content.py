@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, select
 
 from pressrun.ai.base import ArticleBrief, ArticleDraft
-from pressrun.contracts import BatchRequest, BatchResult
+from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Content, Task
 from pressrun.models.base import utcnow
 from pressrun.models.content import TaskStatus

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from pressrun.ai.base import ClusterBrief, IdeaDraft
 from pressrun.clustering.assign import OPEN, Item, assign
-from pressrun.contracts import BatchRequest, BatchResult
+from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.embeddings.base import Embedder, from_bytes
 from pressrun.models import Cluster, Idea, Keyword, KeywordEmbedding
 from pressrun.models.content import ClusterStatus

@@ -7,7 +7,7 @@ import asyncio
 from sqlmodel import Session, col, func, select
 
 from pressrun.ai.base import ArticleDraft, ImagePromptDraft
-from pressrun.contracts import BatchRequest, BatchResult
+from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Content, ImagePrompt
 from pressrun.models.content import ContentStatus, ImageKind
 from pressrun.stages.common import (

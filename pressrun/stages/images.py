@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, col, func, select
 
 from pressrun.ai.base import GeneratedImage
-from pressrun.contracts import BatchRequest, BatchResult
+from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Image, ImagePrompt
 from pressrun.models.content import ItemStatus
 from pressrun.stages.common import (

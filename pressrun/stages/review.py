@@ -12,15 +12,12 @@ import asyncio
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from pressrun.contracts import BatchRequest, BatchResult
+from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Content, ImagePrompt
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus, ItemStatus
-from pressrun.services.publications import (
-    publishing_settings,
-    schedule_next_slots,
-    withdrawn_condition,
-)
+from pressrun.publishing.publications import schedule_next_slots, withdrawn_condition
+from pressrun.services.site_config import publishing_settings
 from pressrun.stages.common import StageDeps, commit_batch, committed_result, read
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 from sqlmodel import Session, col, func, select
 
-from pressrun.contracts import BatchRequest, BatchResult
+from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Idea, Keyword, Task
 from pressrun.models.content import IdeaStatus
 from pressrun.stages.common import (

@@ -17,7 +17,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
-from pressrun.contracts import (
+from pressrun.contracts.run import (
     FINISH_RUN,
     PREPARE_RUN,
     RECORD_STAGE,
@@ -40,7 +40,7 @@ from pressrun.contracts import (
     StatusChange,
     run_workflow_id,
 )
-from pressrun.search_attributes import ACCOUNT_ID, RUN_STATUS, SITE_ID, TRIGGER_TYPE
+from pressrun.contracts.search_attributes import ACCOUNT_ID, RUN_STATUS, SITE_ID, TRIGGER_TYPE
 
 # The patch marking budgets shared over the stages that run, and a stage with no budget
 # asking for its items before it is called partial.

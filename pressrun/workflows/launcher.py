@@ -15,18 +15,17 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
-from pressrun.contracts import (
+from pressrun.contracts.launch import (
     CHECK_LAUNCH,
     LAUNCHER_WORKFLOW,
     RECORD_SKIP,
     LaunchDecision,
     LaunchInput,
     LaunchOutcome,
-    RunInput,
     SkipRecord,
-    run_workflow_id,
 )
-from pressrun.search_attributes import run_search_attributes
+from pressrun.contracts.run import RunInput, run_workflow_id
+from pressrun.contracts.search_attributes import run_search_attributes
 
 _TIMEOUT = timedelta(seconds=30)
 _RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=10)

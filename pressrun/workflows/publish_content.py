@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from pressrun.contracts import (
+from pressrun.contracts.publish import (
     PUBLISH_CONTENT,
     PUBLISH_PERMANENT_ERROR,
     PUBLISH_STATE_QUERY,

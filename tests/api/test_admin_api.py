@@ -12,7 +12,8 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from pressrun.contracts import RunOutcome, schedule_id
+from pressrun.contracts.launch import schedule_id
+from pressrun.contracts.run import RunOutcome
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import AutomationConfig, AutomationRun
 from pressrun.services.keywords import demo_keywords, import_keywords

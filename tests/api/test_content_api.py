@@ -25,7 +25,7 @@ from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import Cluster, Content, Idea, Image, ImagePrompt, Keyword, Task
-from pressrun.run_service import start_run
+from pressrun.runs.control import start_run
 from pressrun.services.api_keys import issue_key
 from pressrun.stages.content import count_words
 from pressrun.worker import build_worker

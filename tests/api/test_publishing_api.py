@@ -15,7 +15,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from pressrun.contracts import PUBLISH_STATE_QUERY, PublishWait, publish_workflow_id
+from pressrun.contracts.publish import PUBLISH_STATE_QUERY, PublishWait, publish_workflow_id
 from pressrun.db import SessionFactory
 from pressrun.worker import build_worker
 from tests.api.conftest import ApiServer, Tenant, new_site

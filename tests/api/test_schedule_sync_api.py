@@ -11,7 +11,7 @@ import httpx
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from pressrun.contracts import schedule_id
+from pressrun.contracts.launch import schedule_id
 from tests.api.conftest import ApiServer, Tenant, new_site
 
 A = "/api/v1/automation"

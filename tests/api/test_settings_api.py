@@ -17,14 +17,10 @@ from pressrun.errors import FieldError
 from pressrun.models import AutomationConfig, Site
 from pressrun.models.automation import Frequency
 from pressrun.services.accounts import create_account, create_site
-from pressrun.services.site_settings import (
-    CONFIG_FIELDS,
-    CONFIG_READ_ONLY,
-    FrequencyName,
-    config_json,
-    update_config,
-)
-from pressrun.stages.planning import get_or_create_config
+from pressrun.services.settings_patch import update_config
+from pressrun.services.settings_rules import FrequencyName
+from pressrun.services.settings_view import CONFIG_FIELDS, CONFIG_READ_ONLY, config_json
+from pressrun.services.site_config import get_or_create_config
 from tests.api.conftest import ADMIN, ApiServer, Tenant, new_site
 
 DEFAULTS = "/api/v1/integration/settings/defaults/"

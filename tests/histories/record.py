@@ -21,11 +21,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
+from pressrun.contracts.search_attributes import ALL_KEYS
 from pressrun.db import create_db_engine, make_session_factory, transaction
-from pressrun.migrate import upgrade
+from pressrun.migrations.upgrade import upgrade
 from pressrun.models import AutomationConfig, AutomationRun
-from pressrun.run_service import start_run
-from pressrun.search_attributes import ALL_KEYS
+from pressrun.runs.control import start_run
 from pressrun.services.accounts import create_account, create_site
 from pressrun.services.keywords import demo_keywords, import_keywords
 from pressrun.temporal_client import DATA_CONVERTER

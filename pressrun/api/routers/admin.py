@@ -14,10 +14,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from pressrun.api.deps import Admin, SessionDep, StateDep
 from pressrun.api.scheduling import sync_site_schedule
 from pressrun.api.state import ApiState
-from pressrun.contracts import LaunchInput, schedule_id
+from pressrun.contracts.launch import LaunchInput, schedule_id
 from pressrun.errors import NotFoundError, TemporalUnavailableError
 from pressrun.models import Site
-from pressrun.stages.planning import get_or_create_config
+from pressrun.services.site_config import get_or_create_config
 from pressrun.workflows.launcher import AutomationLauncherWorkflow
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])

@@ -19,7 +19,7 @@ from temporalio.service import RPCError
 from pressrun.api.deps import QuerySite, SessionDep, SiteIdQuery, StateDep, read_for_site
 from pressrun.api.responses import FastJSONResponse
 from pressrun.api.scheduling import sync_site_schedule
-from pressrun.contracts import ControlReply, LiveDetail, PrepareRequest
+from pressrun.contracts.run import ControlReply, LiveDetail, PrepareRequest
 from pressrun.errors import (
     InsufficientCreditsError,
     InvalidTransitionError,
@@ -28,11 +28,13 @@ from pressrun.errors import (
 )
 from pressrun.models import AutomationLog, AutomationRun, Site
 from pressrun.models.automation import FINISHED_STATUSES, RunStatus
-from pressrun.run_service import new_run_id, start_run
-from pressrun.services import progress
-from pressrun.services.site_settings import config_json, update_config
-from pressrun.stages.planning import get_or_create_config, plan_for_site
-from pressrun.stages.runs import ensure_run_row
+from pressrun.runs import progress
+from pressrun.runs.control import new_run_id, start_run
+from pressrun.runs.planning import plan_for_site
+from pressrun.runs.records import ensure_run_row
+from pressrun.services.settings_patch import update_config
+from pressrun.services.settings_view import config_json
+from pressrun.services.site_config import get_or_create_config
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 
 router = APIRouter(prefix="/api/v1/automation", tags=["automation"])

@@ -38,7 +38,8 @@ from pressrun.errors import FieldError, InvalidTransitionError, NotFoundError
 from pressrun.models import Content, Image, ImagePrompt, Site
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus
-from pressrun.services import publications
+from pressrun.publishing import publications
+from pressrun.services import site_config
 from pressrun.stages.content import count_words
 
 log = structlog.get_logger("pressrun.api")
@@ -147,7 +148,7 @@ async def approve_content(
     content.status = ContentStatus.APPROVED
     content.updated_at = utcnow()
     session.add(content)
-    if publications.publishing_settings(session, site.id or 0).auto_publish_enabled:
+    if site_config.publishing_settings(session, site.id or 0).auto_publish_enabled:
         await schedule_content(session, state, content, None)
     session.flush()
     return ContentSummary.model_validate(content)

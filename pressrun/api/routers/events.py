@@ -15,8 +15,8 @@ from pressrun.api.deps import StateDep, account_of, owned_site, resolve_caller
 from pressrun.api.state import ApiState
 from pressrun.db import transaction
 from pressrun.models.automation import FINISHED_STATUSES
-from pressrun.services import progress
-from pressrun.services.progress import last_log
+from pressrun.runs import progress
+from pressrun.runs.progress import last_log
 
 router = APIRouter(prefix="/api/v1/automation", tags=["automation"])
 

@@ -13,12 +13,9 @@ from fastapi import APIRouter, Body
 
 from pressrun.api.deps import CallerDep, PathSite, SessionDep, StateDep
 from pressrun.api.scheduling import sync_site_schedule
-from pressrun.services.site_settings import (
-    apply_unified_patch,
-    defaults_json,
-    unified_settings,
-)
-from pressrun.stages.planning import default_config
+from pressrun.services.settings_patch import apply_unified_patch
+from pressrun.services.settings_view import defaults_json, unified_settings
+from pressrun.services.site_config import default_config
 
 router = APIRouter(prefix="/api/v1/integration", tags=["settings"])
 

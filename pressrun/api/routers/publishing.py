@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import APIRouter
 from sqlmodel import Session, col
 
-from pressrun import publish_service
 from pressrun.api.content_schemas import (
     ConnectionCheckOut,
     ContentSummary,
@@ -32,10 +31,12 @@ from pressrun.errors import FieldError, InvalidTransitionError, NotFoundError
 from pressrun.models import Content, Publication, PublicationStatus, PublishingSettings, Site
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus
+from pressrun.publishing import control as publish_control
+from pressrun.publishing import publications
 from pressrun.publishing.folder import FolderPublisher
 from pressrun.publishing.wordpress import WordPressPublisher
-from pressrun.services import publications
-from pressrun.services.site_settings import PUBLISHER_CREDENTIALS
+from pressrun.services import site_config
+from pressrun.services.site_config import PUBLISHER_CREDENTIALS
 
 router = APIRouter()
 
@@ -52,7 +53,7 @@ def publishing_out(row: PublishingSettings) -> PublishingSettingsOut:
 
 def stored_publishing(session: Session, site: Site) -> PublishingSettings:
     """The site's settings row, created with the defaults on first use."""
-    row = publications.publishing_settings(session, site.id or 0)
+    row = site_config.publishing_settings(session, site.id or 0)
     if row.id is None:
         session.add(row)
         session.flush()
@@ -86,7 +87,7 @@ async def check_publisher(site: PathSite, session: SessionDep, state: StateDep) 
     output directory is writable. Webhook: that URL and secret are set (a webhook is only ever
     sent real deliveries).
     """
-    row = publications.publishing_settings(session, site.id or 0)
+    row = site_config.publishing_settings(session, site.id or 0)
     if row.publisher == "wordpress":
         if not (row.wordpress_url and row.wordpress_username and row.wordpress_app_password):
             return ConnectionCheckOut(
@@ -157,7 +158,7 @@ async def schedule_content(
     if when is not None and when < now:
         raise FieldError([(("publish_at",), "is in the past")])
     at = when or publications.next_slot(session, content.site_id, now)
-    publisher = publications.publishing_settings(session, content.site_id).publisher
+    publisher = site_config.publishing_settings(session, content.site_id).publisher
     publication = publications.schedule_at(session, content, at, publisher=publisher)
     await start_after_commit(session, state, content, at)
     return publication
@@ -171,7 +172,7 @@ async def start_after_commit(
     fails, the article goes back to approved, off the calendar."""
     session.commit()
     try:
-        await publish_service.start_publish(
+        await publish_control.start_publish(
             await state.temporal(),
             state.settings,
             content_id=content.id or 0,
@@ -203,7 +204,7 @@ async def withdraw(session: Session, state: ApiState, content: Content) -> None:
             "be unscheduled.",
             status=publication.status,
         )
-    await publish_service.unschedule(await state.temporal(), state.settings, content.id or 0)
+    await publish_control.unschedule(await state.temporal(), state.settings, content.id or 0)
     publications.release(session, content.id or 0)
 
 
@@ -234,7 +235,7 @@ async def reschedule(
         )
     if body.publish_at < utcnow():
         raise FieldError([(("publish_at",), "is in the past")])
-    await publish_service.reschedule(
+    await publish_control.reschedule(
         await state.temporal(), state.settings, content_id, body.publish_at
     )
     # The workflow records the move too; the same conditional update, taking the rows in the

@@ -10,9 +10,9 @@ from pressrun.api.scheduling import drop_site_schedule, sync_site_schedule
 from pressrun.api.schemas import SiteCreate, SiteOut, SiteUpdate
 from pressrun.errors import RunAlreadyActiveError
 from pressrun.models import Account, Site
+from pressrun.runs.progress import active_run
 from pressrun.services.accounts import create_site, delete_site
-from pressrun.services.progress import active_run
-from pressrun.stages.planning import get_or_create_config
+from pressrun.services.site_config import get_or_create_config
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 

@@ -1,0 +1,1 @@
+"""A run seen from outside its workflow: planning, records, launch rules, control, progress."""

@@ -1,0 +1,74 @@
+"""A site's stored settings rows, made from the admin defaults the first time they are needed.
+
+The one place that answers "what are this site's automation config and publishing settings":
+the API, stage 7, the calendar and the schedules all read them through here.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from pressrun.models import AutomationConfig, DefaultAutomationConfig, PublishingSettings, Site
+from pressrun.models.automation import StageColumns
+
+# What each publisher needs stored before a site may switch to it.
+PUBLISHER_CREDENTIALS = {
+    "wordpress": ("wordpress_url", "wordpress_username", "wordpress_app_password"),
+    "webhook": ("webhook_url", "webhook_secret"),
+}
+
+
+def default_config(session: Session) -> DefaultAutomationConfig:
+    """The admin's defaults for new sites (the singleton row, created on first use)."""
+    defaults = session.get(DefaultAutomationConfig, 1)
+    if defaults is None:
+        defaults = DefaultAutomationConfig(id=1)
+        session.add(defaults)
+        session.flush()
+    return defaults
+
+
+def get_or_create_config(session: Session, site: Site) -> AutomationConfig:
+    """The site's automation config, made from the defaults if it has none."""
+    config = session.exec(
+        select(AutomationConfig).where(AutomationConfig.site_id == site.id)
+    ).first()
+    if config is not None:
+        return config
+    defaults = default_config(session)
+    stage_values = {name: getattr(defaults, name) for name in StageColumns.model_fields}
+    # New sites take the next hour in turn, so scheduled runs spread over the day.
+    hour = defaults.next_scheduled_hour % 24
+    defaults.next_scheduled_hour = (hour + 1) % 24
+    config = AutomationConfig(
+        account_id=site.account_id,
+        site_id=site.id or 0,
+        enabled=defaults.is_enabled,
+        frequency=defaults.frequency,
+        scheduled_time=f"{hour:02d}:00",
+        **stage_values,
+    )
+    session.add(config)
+    session.flush()
+    return config
+
+
+def publishing_settings(session: Session, site_id: int) -> PublishingSettings:
+    """The site's publishing settings, made from the defaults if it has none."""
+    found = session.exec(
+        select(PublishingSettings).where(PublishingSettings.site_id == site_id)
+    ).first()
+    if found is not None:
+        return found
+    defaults = default_config(session)
+    created = PublishingSettings(
+        site_id=site_id,
+        auto_approval_enabled=defaults.auto_approval_enabled,
+        auto_publish_enabled=defaults.auto_publish_enabled,
+        daily_publish_limit=defaults.daily_publish_limit,
+        publish_days=list(defaults.publish_days),
+        time_slots=list(defaults.publish_time_slots),
+    )
+    session.add(created)
+    session.flush()
+    return created
