@@ -285,6 +285,19 @@ class LiveDetail(BaseModel):
     cancel_requested: bool
 
 
+# The run workflow's type and its handlers' names: callers address it by these, so nothing
+# outside the worker imports the workflow class.
+RUN_WORKFLOW = "AutomationRun"
+LIVE_QUERY = "live"
+ControlAction = Literal["pause", "resume", "cancel"]
+CONTROL_ACTIONS: tuple[ControlAction, ...] = ("pause", "resume", "cancel")
+
+
+def control_signal(action: ControlAction) -> str:
+    """The signal twin of a control update, accepted by the server with no worker up."""
+    return f"request_{action}"
+
+
 # Activity names: workflows call activities by name, so they never import activity code.
 PREPARE_RUN = "prepare_run"
 RECORD_STAGE = "record_stage"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
-from pressrun.ai.base import ArticleBrief, ArticleDraft
+from pressrun.ai.base import ArticleBrief, ArticleDraft, count_words
 from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Content, Task
 from pressrun.models.base import utcnow
@@ -27,12 +26,6 @@ from pressrun.stages.common import (
 )
 
 STAGE = 4
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
-_MARKUP = re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s*", re.MULTILINE)
-
-
-def count_words(markdown: str) -> int:
-    return len(_WORD.findall(_MARKUP.sub("", markdown)))
 
 
 def article_cost(words: int, per_100_words: Decimal) -> Decimal:

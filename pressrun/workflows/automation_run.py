@@ -19,8 +19,10 @@ from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_
 
 from pressrun.contracts.run import (
     FINISH_RUN,
+    LIVE_QUERY,
     PREPARE_RUN,
     RECORD_STAGE,
+    RUN_WORKFLOW,
     SET_RUN_STATUS,
     STAGE_ACTIVITIES,
     STAGE_NAMES,
@@ -38,6 +40,7 @@ from pressrun.contracts.run import (
     StageProgress,
     StageRecord,
     StatusChange,
+    control_signal,
     run_workflow_id,
 )
 from pressrun.contracts.search_attributes import ACCOUNT_ID, RUN_STATUS, SITE_ID, TRIGGER_TYPE
@@ -54,7 +57,7 @@ class RunStopped(Exception):
     """Raised inside the workflow when a cancel request stops the run between batches."""
 
 
-@workflow.defn(name="AutomationRun")
+@workflow.defn(name=RUN_WORKFLOW)
 class AutomationRunWorkflow:
     @workflow.init
     def __init__(self, inp: RunInput) -> None:
@@ -103,23 +106,23 @@ class AutomationRunWorkflow:
         if self._state.cancel_requested:
             raise ApplicationError("The run is already being cancelled.", type="InvalidTransition")
 
-    @workflow.signal(name="request_pause")
+    @workflow.signal(name=control_signal("pause"))
     def request_pause(self) -> None:
         """Signal twin of `pause`, accepted even when no worker is up; a no-op when invalid."""
         if not self._finished and not self._state.cancel_requested:
             self._state.paused = True
 
-    @workflow.signal(name="request_resume")
+    @workflow.signal(name=control_signal("resume"))
     def request_resume(self) -> None:
         if not self._finished:
             self._state.paused = False
 
-    @workflow.signal(name="request_cancel")
+    @workflow.signal(name=control_signal("cancel"))
     def request_cancel(self) -> None:
         if not self._finished:
             self._state.cancel_requested = True
 
-    @workflow.query(name="live")
+    @workflow.query(name=LIVE_QUERY)
     def live(self) -> LiveDetail:
         stage = self._state.current_stage
         return LiveDetail(

@@ -21,13 +21,13 @@ import pytest
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
+from pressrun.ai.base import count_words
 from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import Cluster, Content, Idea, Image, ImagePrompt, Keyword, Task
 from pressrun.runs.control import start_run
 from pressrun.services.api_keys import issue_key
-from pressrun.stages.content import count_words
 from pressrun.worker import build_worker
 from tests.api.conftest import ADMIN, Tenant, new_site
 from tests.conftest import FULL_BUDGETS, SiteFactory

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from sqlmodel import Session, col, select
 
+from pressrun.ai.base import count_words
 from pressrun.api.content_schemas import (
     ContentDetail,
     ContentReject,
@@ -40,7 +41,6 @@ from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus
 from pressrun.publishing import publications
 from pressrun.services import site_config
-from pressrun.stages.content import count_words
 
 log = structlog.get_logger("pressrun.api")
 
