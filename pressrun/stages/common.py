@@ -1,4 +1,5 @@
-"""What every batch stage shares: its dependencies, and the one transaction that commits a batch.
+"""What every batch stage shares: its dependencies, the one transaction that commits a batch,
+and the loop by which an AI stage calls the provider per item and writes what came back.
 
 A batch commits its items, its credit charge, its `RunBatch` record, the run row's progress
 and a log row together. The `RunBatch` row is claimed first, so a retried or duplicated
@@ -9,6 +10,7 @@ written or charged twice.
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -252,3 +254,74 @@ async def call_each(
         outcomes.append(ItemOutcome(item=item, output=output))
         spent += cost(output)
     return outcomes, False
+
+
+RowT = TypeVar("RowT")
+
+
+class ItemWriter(ABC, Generic[ItemT, OutT, RowT]):
+    """How an AI stage writes one item's outcome inside the batch's transaction.
+
+    The loop (`run_item_batch`) counts; the stage says which row an item is, how it fails,
+    how a reply is stored (adding what it creates and costs to the result), and what remains.
+    """
+
+    def begin(self, session: Session) -> None:
+        """Read what the whole batch's writes depend on, in the batch's transaction."""
+
+    @abstractmethod
+    def claim(self, session: Session, item: ItemT) -> RowT | None:
+        """The item's row if it still waits for this stage; None skips it (done meanwhile)."""
+
+    @abstractmethod
+    def fail(self, row: RowT, error: str) -> None: ...
+
+    @abstractmethod
+    def store(
+        self, session: Session, row: RowT, item: ItemT, output: OutT, result: BatchResult
+    ) -> None: ...
+
+    @abstractmethod
+    def remaining(self, session: Session) -> int: ...
+
+
+async def run_item_batch(
+    deps: StageDeps,
+    req: BatchRequest,
+    *,
+    load: Callable[[Session], list[ItemT]],
+    call: Callable[[ItemT], Awaitable[OutT]],
+    cost: Callable[[OutT], Decimal],
+    writer: ItemWriter[ItemT, OutT, RowT],
+    describe: Callable[[BatchResult], str],
+) -> BatchResult:
+    """One batch of an AI stage: load the items, call the provider for each within the budget,
+    then write every outcome, the charge and the progress in one transaction, exactly once."""
+    stored = await committed_result(deps, req)
+    if stored is not None:
+        return stored
+    items = await read(deps, load)
+    if not items:
+        return BatchResult(remaining=0)
+    outcomes, budget_reached = await call_each(
+        items, call, budget_remaining=req.budget_remaining, cost=cost
+    )
+
+    def write(session: Session) -> BatchResult:
+        result = BatchResult(budget_reached=budget_reached)
+        writer.begin(session)
+        for outcome in outcomes:
+            row = writer.claim(session, outcome.item)
+            if row is None:
+                continue
+            result.processed += 1
+            if outcome.output is None:
+                writer.fail(row, outcome.error or "")
+                result.failed += 1
+                continue
+            writer.store(session, row, outcome.item, outcome.output, result)
+        session.flush()
+        result.remaining = writer.remaining(session)
+        return result
+
+    return await asyncio.to_thread(commit_batch, deps, req, write, describe=describe)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from decimal import Decimal
 
@@ -15,13 +14,11 @@ from pressrun.models.base import utcnow
 from pressrun.models.content import TaskStatus
 from pressrun.stages.common import (
     WHOLE,
+    ItemWriter,
     Share,
     StageDeps,
-    call_each,
-    commit_batch,
-    committed_result,
     in_share,
-    read,
+    run_item_batch,
     share_of,
 )
 
@@ -71,74 +68,67 @@ def _load(
     ]
 
 
+class _ArticleWriter(ItemWriter[ArticleBrief, ArticleDraft, Task]):
+    def __init__(self, req: BatchRequest, price: Decimal, generated_by: str) -> None:
+        self.req, self.price, self.generated_by = req, price, generated_by
+
+    def claim(self, session: Session, item: ArticleBrief) -> Task | None:
+        task = session.get(Task, item.task_id)
+        return task if task is not None and task.status == TaskStatus.QUEUED else None
+
+    def fail(self, row: Task, error: str) -> None:
+        row.status = TaskStatus.FAILED
+        row.error = error
+
+    def store(
+        self,
+        session: Session,
+        row: Task,
+        item: ArticleBrief,
+        output: ArticleDraft,
+        result: BatchResult,
+    ) -> None:
+        words = count_words(output.body)
+        session.add(
+            Content(
+                site_id=self.req.site_id,
+                task_id=row.id or 0,
+                run_id=self.req.run_id,
+                title=output.title,
+                body=output.body,
+                meta_description=output.meta_description,
+                slug=output.slug,
+                word_count=words,
+                generated_by=self.generated_by[:100],
+                updated_at=utcnow(),
+            )
+        )
+        row.status = TaskStatus.DONE
+        result.created += 1
+        result.words += words
+        result.credits += article_cost(words, self.price)
+
+    def remaining(self, session: Session) -> int:
+        return pending_tasks(session, self.req.site_id, share_of(self.req))
+
+
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
-    stored = await committed_result(deps, req)
-    if stored is not None:
-        return stored
     settings = deps.settings
-    briefs = await read(
-        deps,
-        lambda s: _load(
-            s, req.site_id, req.limit, settings.estimate_words_per_article, share_of(req)
-        ),
-    )
-    if not briefs:
-        return BatchResult(remaining=0)
     price = settings.prices.per_100_words
     model = settings.model_for(STAGE, testing=req.use_testing)
 
     async def call(brief: ArticleBrief) -> ArticleDraft:
         return await deps.provider.write_article(brief, model=model)
 
-    outcomes, budget_reached = await call_each(
-        briefs,
-        call,
-        budget_remaining=req.budget_remaining,
-        cost=lambda d: article_cost(count_words(d.body), price),
-    )
-    generated_by = f"{deps.provider.name}:{model}"
-
-    def write(session: Session) -> BatchResult:
-        result = BatchResult(budget_reached=budget_reached)
-        for outcome in outcomes:
-            task = session.get(Task, outcome.item.task_id)
-            if task is None or task.status != TaskStatus.QUEUED:
-                continue
-            result.processed += 1
-            if outcome.output is None:
-                task.status = TaskStatus.FAILED
-                task.error = outcome.error
-                result.failed += 1
-                continue
-            draft = outcome.output
-            words = count_words(draft.body)
-            session.add(
-                Content(
-                    site_id=req.site_id,
-                    task_id=task.id or 0,
-                    run_id=req.run_id,
-                    title=draft.title,
-                    body=draft.body,
-                    meta_description=draft.meta_description,
-                    slug=draft.slug,
-                    word_count=words,
-                    generated_by=generated_by[:100],
-                    updated_at=utcnow(),
-                )
-            )
-            task.status = TaskStatus.DONE
-            result.created += 1
-            result.words += words
-            result.credits += article_cost(words, price)
-        session.flush()
-        result.remaining = pending_tasks(session, req.site_id, share_of(req))
-        return result
-
-    return await asyncio.to_thread(
-        commit_batch,
+    return await run_item_batch(
         deps,
         req,
-        write,
+        load=lambda s: _load(
+            s, req.site_id, req.limit, settings.estimate_words_per_article, share_of(req)
+        ),
+        call=call,
+        cost=lambda d: article_cost(count_words(d.body), price),
+        writer=_ArticleWriter(req, price, f"{deps.provider.name}:{model}"),
         describe=lambda r: (
             f"Wrote {r.created} articles ({r.words} words)"
             + (f", {r.failed} failed" if r.failed else "")

@@ -9,8 +9,8 @@ content on the way) gets none.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -24,13 +24,11 @@ from pressrun.models.content import ClusterStatus
 from pressrun.services.keywords import normal_keyword
 from pressrun.stages.common import (
     WHOLE,
+    ItemWriter,
     Share,
     StageDeps,
-    call_each,
-    commit_batch,
-    committed_result,
     in_share,
-    read,
+    run_item_batch,
     share_of,
 )
 
@@ -158,91 +156,97 @@ def retarget(drafts: list[IdeaDraft], cluster: ClusterBrief, taken: set[str]) ->
     return kept
 
 
+class _IdeaWriter(ItemWriter[ClusterBrief, list[IdeaDraft], Cluster]):
+    def __init__(self, req: BatchRequest, price: Decimal) -> None:
+        self.req, self.price = req, price
+        self.taken: set[str] = set()
+        # Clusters whose every keyword an idea of the site already targets.
+        self.covered: list[int] = []
+
+    def begin(self, session: Session) -> None:
+        self.taken = targeted_keywords(session, self.req.site_id)
+
+    def claim(self, session: Session, item: ClusterBrief) -> Cluster | None:
+        cluster = session.get(Cluster, item.id)
+        return cluster if cluster is not None and cluster.status == ClusterStatus.NEW else None
+
+    def fail(self, row: Cluster, error: str) -> None:
+        row.status = ClusterStatus.FAILED
+        row.error = error
+
+    def store(
+        self,
+        session: Session,
+        row: Cluster,
+        item: ClusterBrief,
+        output: list[IdeaDraft],
+        result: BatchResult,
+    ) -> None:
+        drafts = retarget(output, item, self.taken)
+        if not drafts:
+            self.covered.append(item.id)
+        for draft in drafts:
+            session.add(
+                Idea(
+                    site_id=self.req.site_id,
+                    cluster_id=row.id or 0,
+                    run_id=self.req.run_id,
+                    title=draft.title,
+                    brief=draft.brief,
+                    outline=draft.outline,
+                    target_keyword=draft.target_keyword,
+                )
+            )
+            result.created += 1
+            result.credits += self.price
+        row.status = ClusterStatus.IDEAS_GENERATED
+
+    def remaining(self, session: Session) -> int:
+        return pending_clusters(session, self.req.site_id, share_of(self.req))
+
+
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
-    stored = await committed_result(deps, req)
-    if stored is not None:
-        return stored
     settings = deps.settings
-    planned = await read(
-        deps,
-        lambda s: _load(
-            s,
+    price = settings.prices.idea
+    model = settings.model_for(STAGE, testing=req.use_testing)
+    planned: dict[int, _Planned] = {}
+    already: set[str] = set()
+
+    def load(session: Session) -> list[ClusterBrief]:
+        found = _load(
+            session,
             req.site_id,
             req.limit,
             share_of(req),
             most=settings.ideas_per_cluster,
             split_min=settings.ideas_split_min_keywords,
             embedder=deps.embedder,
-        ),
-    )
-    if not planned:
-        return BatchResult(remaining=0)
-    clusters = [p.brief for p in planned]
-    wanted = {p.brief.id: p.ideas for p in planned}
-    price = settings.prices.idea
-    model = settings.model_for(STAGE, testing=req.use_testing)
-
-    already = await read(deps, lambda s: targeted_keywords(s, req.site_id))
+        )
+        planned.update({p.brief.id: p for p in found})
+        already.update(targeted_keywords(session, req.site_id))
+        return [p.brief for p in found]
 
     async def call(cluster: ClusterBrief) -> list[IdeaDraft]:
         if not cluster.keywords or normal_keyword(cluster.keywords[0]) in already:
             return []  # covered: no AI call for a page the site has
-        count = wanted[cluster.id]
+        count = planned[cluster.id].ideas
         ideas = await deps.provider.generate_ideas(cluster, count=count, model=model)
         return ideas[:count]
 
-    outcomes, budget_reached = await call_each(
-        clusters, call, budget_remaining=req.budget_remaining, cost=lambda o: price * len(o)
-    )
-
-    covered: list[int] = []
-
-    def write(session: Session) -> BatchResult:
-        result = BatchResult(budget_reached=budget_reached)
-        taken = targeted_keywords(session, req.site_id)
-        for outcome in outcomes:
-            cluster = session.get(Cluster, outcome.item.id)
-            if cluster is None or cluster.status != ClusterStatus.NEW:
-                continue
-            result.processed += 1
-            if outcome.output is None:
-                cluster.status = ClusterStatus.FAILED
-                cluster.error = outcome.error
-                result.failed += 1
-                continue
-            drafts = retarget(outcome.output, outcome.item, taken)
-            if not drafts:
-                covered.append(outcome.item.id)
-            for draft in drafts:
-                session.add(
-                    Idea(
-                        site_id=req.site_id,
-                        cluster_id=cluster.id or 0,
-                        run_id=req.run_id,
-                        title=draft.title,
-                        brief=draft.brief,
-                        outline=draft.outline,
-                        target_keyword=draft.target_keyword,
-                    )
-                )
-                result.created += 1
-            cluster.status = ClusterStatus.IDEAS_GENERATED
-        session.flush()
-        result.credits = price * result.created
-        result.remaining = pending_clusters(session, req.site_id, share_of(req))
-        return result
-
-    return await asyncio.to_thread(
-        commit_batch,
+    writer = _IdeaWriter(req, price)
+    return await run_item_batch(
         deps,
         req,
-        write,
+        load=load,
+        call=call,
+        cost=lambda o: price * len(o),
+        writer=writer,
         describe=lambda r: (
             f"Generated {r.created} ideas from {r.processed} clusters"
             + (f" ({r.failed} failed)" if r.failed else "")
             + (
-                f"; {len(covered)} already covered by the site's ideas or content"
-                if covered
+                f"; {len(writer.covered)} already covered by the site's ideas or content"
+                if writer.covered
                 else ""
             )
         ),

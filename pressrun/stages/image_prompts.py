@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
@@ -12,13 +12,11 @@ from pressrun.models import Content, ImagePrompt
 from pressrun.models.content import ContentStatus, ImageKind
 from pressrun.stages.common import (
     WHOLE,
+    ItemWriter,
     Share,
     StageDeps,
-    call_each,
-    commit_batch,
-    committed_result,
     in_share,
-    read,
+    run_item_batch,
     share_of,
 )
 
@@ -64,64 +62,71 @@ def _load(
     ]
 
 
+_Article = tuple[int, ArticleDraft]
+
+
+class _PromptWriter(ItemWriter[_Article, list[ImagePromptDraft], Content]):
+    def __init__(self, req: BatchRequest, price: Decimal) -> None:
+        self.req, self.price = req, price
+
+    def claim(self, session: Session, item: _Article) -> Content | None:
+        content = session.get(Content, item[0])
+        if content is None or content.image_prompts_done:
+            return None
+        content.image_prompts_done = True
+        return content
+
+    def fail(self, row: Content, error: str) -> None:
+        pass  # content has no column for the error; it is counted failed
+
+    def store(
+        self,
+        session: Session,
+        row: Content,
+        item: _Article,
+        output: list[ImagePromptDraft],
+        result: BatchResult,
+    ) -> None:
+        positions = {ImageKind.FEATURED: 0, ImageKind.IN_ARTICLE: 0}
+        for draft in output:
+            kind = ImageKind(draft.kind)
+            session.add(
+                ImagePrompt(
+                    site_id=self.req.site_id,
+                    content_id=row.id or 0,
+                    run_id=self.req.run_id,
+                    kind=kind,
+                    position=positions[kind],
+                    prompt=draft.prompt,
+                    alt_text=draft.alt_text[:400],
+                )
+            )
+            positions[kind] += 1
+            result.created += 1
+            result.credits += self.price
+
+    def remaining(self, session: Session) -> int:
+        return pending_content(session, self.req.site_id, share_of(self.req))
+
+
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
-    stored = await committed_result(deps, req)
-    if stored is not None:
-        return stored
-    articles = await read(deps, lambda s: _load(s, req.site_id, req.limit, share_of(req)))
-    if not articles:
-        return BatchResult(remaining=0)
     price = deps.settings.prices.image_prompt
     in_article = deps.settings.in_article_images
     model = deps.settings.model_for(STAGE, testing=req.use_testing)
 
-    async def call(item: tuple[int, ArticleDraft]) -> list[ImagePromptDraft]:
+    async def call(item: _Article) -> list[ImagePromptDraft]:
         prompts = await deps.provider.image_prompts(item[1], in_article=in_article, model=model)
         featured = [p for p in prompts if p.kind == "featured"][:1]
         inline = [p for p in prompts if p.kind == "in_article"][:in_article]
         return featured + inline
 
-    outcomes, budget_reached = await call_each(
-        articles, call, budget_remaining=req.budget_remaining, cost=lambda o: price * len(o)
-    )
-
-    def write(session: Session) -> BatchResult:
-        result = BatchResult(budget_reached=budget_reached)
-        for outcome in outcomes:
-            content = session.get(Content, outcome.item[0])
-            if content is None or content.image_prompts_done:
-                continue
-            result.processed += 1
-            content.image_prompts_done = True
-            if outcome.output is None:
-                result.failed += 1
-                continue
-            positions = {ImageKind.FEATURED: 0, ImageKind.IN_ARTICLE: 0}
-            for draft in outcome.output:
-                kind = ImageKind(draft.kind)
-                session.add(
-                    ImagePrompt(
-                        site_id=req.site_id,
-                        content_id=content.id or 0,
-                        run_id=req.run_id,
-                        kind=kind,
-                        position=positions[kind],
-                        prompt=draft.prompt,
-                        alt_text=draft.alt_text[:400],
-                    )
-                )
-                positions[kind] += 1
-                result.created += 1
-        session.flush()
-        result.credits = price * result.created
-        result.remaining = pending_content(session, req.site_id, share_of(req))
-        return result
-
-    return await asyncio.to_thread(
-        commit_batch,
+    return await run_item_batch(
         deps,
         req,
-        write,
+        load=lambda s: _load(s, req.site_id, req.limit, share_of(req)),
+        call=call,
+        cost=lambda o: price * len(o),
+        writer=_PromptWriter(req, price),
         describe=lambda r: (
             f"Created {r.created} image prompts for {r.processed} articles"
             + (f", {r.failed} failed" if r.failed else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from decimal import Decimal
 from pathlib import Path
 
 from sqlmodel import Session, col, func, select
@@ -14,13 +15,11 @@ from pressrun.models import Image, ImagePrompt
 from pressrun.models.content import ItemStatus
 from pressrun.stages.common import (
     WHOLE,
+    ItemWriter,
     Share,
     StageDeps,
-    call_each,
-    commit_batch,
-    committed_result,
     in_share,
-    read,
+    run_item_batch,
     share_of,
 )
 
@@ -69,19 +68,59 @@ def _load(session: Session, site_id: int, limit: int, share: Share = WHOLE) -> l
     )
 
 
+_Rendered = tuple[str, GeneratedImage]
+
+
+class _ImageWriter(ItemWriter[ImagePrompt, _Rendered, ImagePrompt]):
+    def __init__(self, req: BatchRequest, price: Decimal, generated_by: str) -> None:
+        self.req, self.price, self.generated_by = req, price, generated_by
+
+    def claim(self, session: Session, item: ImagePrompt) -> ImagePrompt | None:
+        prompt = session.get(ImagePrompt, item.id)
+        return prompt if prompt is not None and prompt.status == ItemStatus.PENDING else None
+
+    def fail(self, row: ImagePrompt, error: str) -> None:
+        row.status = ItemStatus.FAILED
+        row.error = error
+
+    def store(
+        self,
+        session: Session,
+        row: ImagePrompt,
+        item: ImagePrompt,
+        output: _Rendered,
+        result: BatchResult,
+    ) -> None:
+        relative, image = output
+        session.add(
+            Image(
+                site_id=self.req.site_id,
+                content_id=row.content_id,
+                prompt_id=row.id or 0,
+                run_id=self.req.run_id,
+                path=relative,
+                mime_type=image.mime_type,
+                width=image.width,
+                height=image.height,
+                size_bytes=len(image.data),
+                generated_by=self.generated_by,
+            )
+        )
+        row.status = ItemStatus.DONE
+        result.created += 1
+        result.credits += self.price
+
+    def remaining(self, session: Session) -> int:
+        return pending_prompts(session, self.req.site_id, share_of(self.req))
+
+
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
-    stored = await committed_result(deps, req)
-    if stored is not None:
-        return stored
-    prompts = await read(deps, lambda s: _load(s, req.site_id, req.limit, share_of(req)))
-    if not prompts:
-        return BatchResult(remaining=0)
     settings = deps.settings
     price = settings.prices.image
     model = settings.model_for(STAGE, testing=req.use_testing)
     root = settings.resolved_media_root()
 
-    async def call(prompt: ImagePrompt) -> tuple[str, GeneratedImage]:
+    async def call(prompt: ImagePrompt) -> _Rendered:
         image = await deps.provider.generate_image(
             prompt.prompt, model=model, size=settings.image_size
         )
@@ -93,50 +132,13 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         await asyncio.to_thread(_write_file, root, relative, image.data)
         return relative, image
 
-    outcomes, budget_reached = await call_each(
-        prompts, call, budget_remaining=req.budget_remaining, cost=lambda _: price
-    )
-    generated_by = f"{deps.provider.name}:{model}"[:100]
-
-    def write(session: Session) -> BatchResult:
-        result = BatchResult(budget_reached=budget_reached)
-        for outcome in outcomes:
-            prompt = session.get(ImagePrompt, outcome.item.id)
-            if prompt is None or prompt.status != ItemStatus.PENDING:
-                continue
-            result.processed += 1
-            if outcome.output is None:
-                prompt.status = ItemStatus.FAILED
-                prompt.error = outcome.error
-                result.failed += 1
-                continue
-            relative, image = outcome.output
-            session.add(
-                Image(
-                    site_id=req.site_id,
-                    content_id=prompt.content_id,
-                    prompt_id=prompt.id or 0,
-                    run_id=req.run_id,
-                    path=relative,
-                    mime_type=image.mime_type,
-                    width=image.width,
-                    height=image.height,
-                    size_bytes=len(image.data),
-                    generated_by=generated_by,
-                )
-            )
-            prompt.status = ItemStatus.DONE
-            result.created += 1
-        session.flush()
-        result.credits = price * result.created
-        result.remaining = pending_prompts(session, req.site_id, share_of(req))
-        return result
-
-    return await asyncio.to_thread(
-        commit_batch,
+    return await run_item_batch(
         deps,
         req,
-        write,
+        load=lambda s: _load(s, req.site_id, req.limit, share_of(req)),
+        call=call,
+        cost=lambda _: price,
+        writer=_ImageWriter(req, price, f"{deps.provider.name}:{model}"[:100]),
         describe=lambda r: (
             f"Generated {r.created} images" + (f", {r.failed} failed" if r.failed else "")
         ),
