@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
@@ -44,6 +44,8 @@ from pressrun.contracts.run import (
     run_workflow_id,
 )
 from pressrun.contracts.search_attributes import ACCOUNT_ID, RUN_STATUS, SITE_ID, TRIGGER_TYPE
+from pressrun.workflows import verdicts
+from pressrun.workflows.lanes import Reservations
 
 # The patch marking budgets shared over the stages that run, and a stage with no budget
 # asking for its items before it is called partial.
@@ -218,7 +220,7 @@ class AutomationRunWorkflow:
             if not stage_plan.enabled:
                 progress.status = "skipped"
                 progress.reason = "stage disabled"
-                await self._record(progress, "disabled in the automation config")
+                await self._record(progress, verdicts.DISABLED[1])
                 return False
             progress.status = "running"
             progress.started_at = workflow.now()
@@ -237,11 +239,7 @@ class AutomationRunWorkflow:
             if stage_plan.per_run_limit > 0:
                 left = stage_plan.per_run_limit - progress.processed
                 if left <= 0:
-                    return await self._end_stage(
-                        progress,
-                        "completed",
-                        f"per-run limit of {stage_plan.per_run_limit} reached",
-                    )
+                    return await self._end_stage(progress, verdicts.limit_reached(stage_plan))
                 limit = min(limit, left)
             budget_left: Decimal | None = None
             if budget is not None:
@@ -250,25 +248,12 @@ class AutomationRunWorkflow:
                 # none, it is `skipped`, not `partial`.
                 first_ask = new_rules and progress.batches_attempted == 0
                 if budget_left <= 0 and not first_ask:
-                    return await self._end_stage(
-                        progress, "partial", f"stage budget of {budget} credits reached"
-                    )
+                    return await self._end_stage(progress, verdicts.budget_spent(budget))
                 budget_left = max(budget_left, Decimal(0))
             result = await self._batch(number, progress, limit, budget_left, stage_plan.use_testing)
-            if result.processed == 0:
-                if progress.batches_run == 0 and not result.budget_reached:
-                    return await self._end_stage(progress, "skipped", "no items to process")
-                if result.budget_reached:
-                    return await self._end_stage(
-                        progress, "partial", f"stage budget of {budget} credits reached"
-                    )
-                return await self._end_stage(progress, "completed", "no items left")
-            if result.budget_reached:
-                return await self._end_stage(
-                    progress, "partial", f"stage budget of {budget} credits reached"
-                )
-            if result.remaining == 0:
-                return await self._end_stage(progress, "completed", "all items processed")
+            verdict = verdicts.after_batch(progress, result, budget)
+            if verdict is not None:
+                return await self._end_stage(progress, verdict)
             if plan.within_stage_delay > 0:
                 await self._delay(plan.within_stage_delay)
 
@@ -283,22 +268,17 @@ class AutomationRunWorkflow:
         """
         progress = self._progress(number)
         stage_plan = plan.stage(number)
-        reserved_items = 0
-        reserved_budget = Decimal("0")
-        in_flight = 0
-        finished = 0
-        stop: list[tuple[Any, str]] = []
+        held = Reservations(lanes=lanes)
+        stop: list[verdicts.Verdict] = []
         errors: list[BaseException] = []
         drained: list[int] = []
         gate = asyncio.Lock()
-        budget_reason = f"stage budget of {budget} credits reached"
 
         async def others_finish_one() -> None:
-            seen = finished
-            await workflow.wait_condition(lambda: finished != seen or bool(stop))
+            seen = held.finished
+            await workflow.wait_condition(lambda: held.finished != seen or bool(stop))
 
         async def lane(index: int) -> None:
-            nonlocal reserved_items, reserved_budget, in_flight, finished
             while not stop:
                 # One lane at a time records a pause and waits it out; the rest queue here.
                 async with gate:
@@ -309,10 +289,10 @@ class AutomationRunWorkflow:
                     drained.append(index)
                     return
                 limit = stage_plan.batch_size
-                if stage_plan.per_run_limit > 0:
-                    left = stage_plan.per_run_limit - progress.processed - reserved_items
+                left = held.items_left(stage_plan, progress)
+                if left is not None:
                     if left <= 0:
-                        if reserved_items == 0:
+                        if held.items == 0:
                             return
                         # Held by batches in flight, which may use less than they reserved.
                         await others_finish_one()
@@ -320,21 +300,19 @@ class AutomationRunWorkflow:
                     limit = min(limit, left)
                 share: Decimal | None = None
                 if budget is not None:
-                    free = budget - progress.credits_used - reserved_budget
+                    free = held.free_budget(budget, progress)
                     # As in the sequential path, a stage with no budget first asks for items.
-                    first_ask = new_rules and progress.batches_attempted == 0 and in_flight == 0
+                    first_ask = (
+                        new_rules and progress.batches_attempted == 0 and held.in_flight == 0
+                    )
                     if free <= 0 and not first_ask:
-                        if reserved_budget == 0:
-                            stop.append(("partial", budget_reason))
+                        if held.budget == 0:
+                            stop.append(verdicts.budget_spent(budget))
                             return
                         await others_finish_one()
                         continue
-                    share = (max(free, Decimal(0)) / (lanes - in_flight)).quantize(
-                        Decimal("0.01"), ROUND_DOWN
-                    )
-                reserved_items += limit
-                reserved_budget += share or 0
-                in_flight += 1
+                    share = held.share(free)
+                held.take(limit, share)
                 try:
                     result = await self._batch(
                         number, progress, limit, share, stage_plan.use_testing, (index, lanes)
@@ -346,12 +324,9 @@ class AutomationRunWorkflow:
                     self._lanes_failed = True
                     return
                 finally:
-                    reserved_items -= limit
-                    reserved_budget -= share or 0
-                    in_flight -= 1
-                    finished += 1
+                    held.give_back(limit, share)
                 if result.budget_reached:
-                    stop.append(("partial", budget_reason))
+                    stop.append(verdicts.budget_spent(budget))
                     return
                 if result.processed == 0 or result.remaining == 0:
                     return
@@ -364,15 +339,8 @@ class AutomationRunWorkflow:
         await self._checkpoint()
         if drained and not stop:
             await self._maybe_continue_as_new()
-        if stop:
-            return await self._end_stage(progress, stop[0][0], stop[0][1])
-        if 0 < stage_plan.per_run_limit <= progress.processed:
-            return await self._end_stage(
-                progress, "completed", f"per-run limit of {stage_plan.per_run_limit} reached"
-            )
-        if progress.batches_run == 0:
-            return await self._end_stage(progress, "skipped", "no items to process")
-        return await self._end_stage(progress, "completed", "all items processed")
+        verdict = verdicts.after_lanes(stage_plan, progress, stop[0] if stop else None)
+        return await self._end_stage(progress, verdict)
 
     async def _may_continue(self) -> bool:
         """The checkpoint between batches, answering False instead of raising on cancel."""
@@ -428,7 +396,8 @@ class AutomationRunWorkflow:
         self._state.total_credits += result.credits
         return result
 
-    async def _end_stage(self, progress: StageProgress, status: Any, reason: str) -> bool:
+    async def _end_stage(self, progress: StageProgress, verdict: verdicts.Verdict) -> bool:
+        status, reason = verdict
         progress.status = status
         progress.reason = reason if status != "completed" or progress.batches_run == 0 else None
         if progress.started_at is not None:
@@ -449,7 +418,7 @@ class AutomationRunWorkflow:
             return
         progress = self._progress(stage)
         if progress.status == "running":
-            await self._end_stage(progress, "failed", message)
+            await self._end_stage(progress, ("failed", message))
 
     async def _checkpoint(self) -> None:
         """Between batches: honour a cancel, or wait out a pause."""
