@@ -1,9 +1,13 @@
-"""Typed search attributes on run workflows, so operators filter runs in the Web UI and CLI.
+"""How runs are labelled in Temporal, so operators find and filter them in the Web UI and CLI:
+typed search attributes, the memo naming the run, the one-line summary.
 
 Sandbox-safe: imported by workflow code.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
@@ -25,6 +29,26 @@ def run_search_attributes(
             SearchAttributePair(RUN_STATUS, status),
             SearchAttributePair(TRIGGER_TYPE, trigger_type),
         ]
+    )
+
+
+@dataclass(frozen=True)
+class RunLabels:
+    """What every start of a run workflow carries, whoever starts it (API, CLI, launcher)."""
+
+    memo: dict[str, Any]
+    search_attributes: TypedSearchAttributes
+    static_summary: str
+
+
+def run_labels(*, run_id: str, site_id: int, account_id: int, trigger_type: str) -> RunLabels:
+    return RunLabels(
+        # The memo is how a refused start names the run in flight.
+        memo={"run_id": run_id},
+        search_attributes=run_search_attributes(
+            site_id=site_id, account_id=account_id, trigger_type=trigger_type
+        ),
+        static_summary=f"Automation run {run_id} for site {site_id} ({trigger_type})",
     )
 
 

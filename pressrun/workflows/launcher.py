@@ -24,8 +24,8 @@ from pressrun.contracts.launch import (
     LaunchOutcome,
     SkipRecord,
 )
-from pressrun.contracts.run import RunInput, run_workflow_id
-from pressrun.contracts.search_attributes import run_search_attributes
+from pressrun.contracts.run import RUN_WORKFLOW, RunInput, run_workflow_id
+from pressrun.contracts.search_attributes import run_labels
 
 _TIMEOUT = timedelta(seconds=30)
 _RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=10)
@@ -45,9 +45,15 @@ class AutomationLauncherWorkflow:
         )
         if not decision.allowed:
             return await self._skip(inp, run_id, decision.reason or "not allowed", decision.record)
+        labels = run_labels(
+            run_id=run_id,
+            site_id=inp.site_id,
+            account_id=inp.account_id,
+            trigger_type=inp.trigger_type,
+        )
         try:
             await workflow.start_child_workflow(
-                "AutomationRun",
+                RUN_WORKFLOW,
                 RunInput(
                     run_id=run_id,
                     site_id=inp.site_id,
@@ -59,11 +65,9 @@ class AutomationLauncherWorkflow:
                 task_queue=workflow.info().task_queue,
                 # The run outlives this launcher, which ends as soon as the run has started.
                 parent_close_policy=ParentClosePolicy.ABANDON,
-                memo={"run_id": run_id},
-                search_attributes=run_search_attributes(
-                    site_id=inp.site_id, account_id=inp.account_id, trigger_type=inp.trigger_type
-                ),
-                static_summary=f"Automation run {run_id} for site {inp.site_id} (scheduled)",
+                memo=labels.memo,
+                search_attributes=labels.search_attributes,
+                static_summary=labels.static_summary,
             )
         except WorkflowAlreadyStartedError:
             return await self._skip(inp, run_id, "a run of this site is already in progress", True)
