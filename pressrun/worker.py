@@ -14,7 +14,6 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
-from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -41,13 +40,6 @@ _POOL_OF = {
     STAGE_ACTIVITIES[6]: "images",
     PUBLISH_CONTENT: "publish",
 }
-
-
-def activity_name(fn: Callable[..., Any]) -> str:
-    definition = activity._Definition.from_callable(fn)
-    if definition is None or definition.name is None:
-        raise ValueError(f"{fn!r} is not an activity")
-    return definition.name
 
 
 def pool_of(name: str) -> str:
@@ -97,13 +89,11 @@ def build_worker(
     chosen = list(pools) if pools is not None else settings.pools()
     for pool in chosen:
         settings.queue(pool)
-    by_name: dict[str, Callable[..., Any]] = {}
-    for fn in [
-        *RunActivities(sessions, provider, settings, embedder).all(),
-        *PublishActivities(sessions, settings).all(),
-    ]:
-        by_name[activity_name(fn)] = fn
-    by_name.update(overrides or {})
+    by_name = {
+        **RunActivities(sessions, provider, settings, embedder).by_name(),
+        **PublishActivities(sessions, settings).by_name(),
+        **(overrides or {}),
+    }
     concurrency = {
         "runs": settings.runs_concurrency,
         "text": settings.text_concurrency,

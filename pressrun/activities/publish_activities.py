@@ -116,13 +116,14 @@ class PublishActivities:
     async def release_publication(self, req: PublishRequest) -> None:
         await self._tx(publications.release, req.content_id)
 
-    def all(self) -> list[Callable[..., Any]]:
-        return [
-            self.publish_content,
-            self.record_publish_failure,
-            self.record_publish_move,
-            self.release_publication,
-        ]
+    def by_name(self) -> dict[str, Callable[..., Any]]:
+        """Every activity of a publication, keyed by the name workflows call it by."""
+        return {
+            PUBLISH_CONTENT: self.publish_content,
+            RECORD_PUBLISH_FAILURE: self.record_publish_failure,
+            RECORD_PUBLISH_MOVE: self.record_publish_move,
+            RELEASE_PUBLICATION: self.release_publication,
+        }
 
 
 def _permanent(err: Exception) -> ApplicationError:

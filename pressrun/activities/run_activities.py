@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import structlog
-from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -39,8 +38,8 @@ from pressrun.embeddings.base import Embedder
 from pressrun.embeddings.factory import build_embedder
 from pressrun.errors import InsufficientCreditsError, NotFoundError
 from pressrun.metrics import activity_metrics
-from pressrun.models import Publication, PublicationStatus
 from pressrun.publishing import control as publish_control
+from pressrun.publishing import publications
 from pressrun.runs import launch, records
 from pressrun.stages import (
     clustering,
@@ -90,18 +89,6 @@ def _map_errors(err: Exception) -> Exception:
     return err
 
 
-def _publish_times(sessions: SessionFactory, content_ids: list[int]) -> list[tuple[int, datetime]]:
-    """The slots of the given articles that are still waiting to be published."""
-    with transaction(sessions) as session:
-        rows = session.exec(
-            select(Publication.content_id, Publication.publish_at).where(
-                col(Publication.content_id).in_(content_ids),
-                Publication.status == PublicationStatus.SCHEDULED,
-            )
-        ).all()
-    return [(content_id, publish_at) for content_id, publish_at in rows]
-
-
 class RunActivities:
     def __init__(
         self,
@@ -124,6 +111,10 @@ class RunActivities:
             return await asyncio.to_thread(fn, *args)
         except Exception as err:
             raise _map_errors(err) from err
+
+    def _waiting_slots(self, content_ids: list[int]) -> list[tuple[int, datetime]]:
+        with transaction(self._sessions) as session:
+            return publications.waiting_slots(session, content_ids)
 
     async def _stage(self, fn: StageFn, req: BatchRequest) -> BatchResult:
         bound = log.bind(run_id=req.run_id, site_id=req.site_id, stage=req.stage)
@@ -200,7 +191,7 @@ class RunActivities:
         # Also on a replayed batch: its workflows may not have started before a crash, and
         # starting one already running keeps it.
         if result.scheduled:
-            slots = await self._db(_publish_times, self._sessions, result.scheduled)
+            slots = await self._db(self._waiting_slots, result.scheduled)
             client = activity.client()
             for content_id, publish_at in slots:
                 await publish_control.start_publish(
@@ -212,19 +203,20 @@ class RunActivities:
                 )
         return result
 
-    def all(self) -> list[Callable[..., Any]]:
-        return [
-            self.prepare_run,
-            self.record_stage,
-            self.set_run_status,
-            self.finish_run,
-            self.check_launch,
-            self.record_skip,
-            self.cluster_keywords,
-            self.generate_ideas,
-            self.create_tasks,
-            self.write_content,
-            self.create_image_prompts,
-            self.generate_images,
-            self.review_content,
-        ]
+    def by_name(self) -> dict[str, Callable[..., Any]]:
+        """Every activity of a run, keyed by the name workflows call it by."""
+        return {
+            PREPARE_RUN: self.prepare_run,
+            RECORD_STAGE: self.record_stage,
+            SET_RUN_STATUS: self.set_run_status,
+            FINISH_RUN: self.finish_run,
+            CHECK_LAUNCH: self.check_launch,
+            RECORD_SKIP: self.record_skip,
+            STAGE_ACTIVITIES[1]: self.cluster_keywords,
+            STAGE_ACTIVITIES[2]: self.generate_ideas,
+            STAGE_ACTIVITIES[3]: self.create_tasks,
+            STAGE_ACTIVITIES[4]: self.write_content,
+            STAGE_ACTIVITIES[5]: self.create_image_prompts,
+            STAGE_ACTIVITIES[6]: self.generate_images,
+            STAGE_ACTIVITIES[7]: self.review_content,
+        }

@@ -64,6 +64,17 @@ def publication_of(session: Session, content_id: int) -> Publication | None:
     return session.exec(select(Publication).where(Publication.content_id == content_id)).first()
 
 
+def waiting_slots(session: Session, content_ids: list[int]) -> list[tuple[int, datetime]]:
+    """The slots of the given articles that are still waiting to be published."""
+    rows = session.exec(
+        select(Publication.content_id, Publication.publish_at).where(
+            col(Publication.content_id).in_(content_ids),
+            Publication.status == PublicationStatus.SCHEDULED,
+        )
+    ).all()
+    return [(content_id, publish_at) for content_id, publish_at in rows]
+
+
 def withdrawn_condition() -> sa.ColumnElement[bool]:
     """Content whose publication an operator withdrew, or that failed: stage 7 leaves it
     alone; it is scheduled again only on request (schedule, retry-publish)."""
