@@ -16,7 +16,7 @@ import numpy as np
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from pressrun.ai.base import AIItemError, ClusterCandidate, ClusterNaming, KeywordInput
 from pressrun.clustering.assign import Assignment, ExistingCluster, Item, assign
@@ -33,6 +33,7 @@ from pressrun.stages.common import (
     StageDeps,
     commit_batch,
     committed_result,
+    count_waiting,
     in_share,
     read,
     share_of,
@@ -45,15 +46,13 @@ log = structlog.get_logger("pressrun.stages.clustering")
 
 
 def pending_keywords(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Keyword)
-        .where(
-            Keyword.site_id == site_id,
-            Keyword.status == KeywordStatus.NEW,
-            *in_share(col(Keyword.id), share),
-        )
-    ).one()
+    return count_waiting(
+        session,
+        Keyword,
+        Keyword.site_id == site_id,
+        Keyword.status == KeywordStatus.NEW,
+        share=share,
+    )
 
 
 def keyword_intent(keyword: Keyword) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from pressrun.ai.base import AIItemError, AIProvider
 from pressrun.config import Settings
@@ -63,6 +63,16 @@ def share_of(req: BatchRequest) -> Share:
 def in_share(id_column: Any, share: Share) -> list[sa.ColumnElement[bool]]:
     index, count = share
     return [] if count <= 1 else [id_column % count == index]
+
+
+def count_waiting(
+    session: Session, model: type[SQLModel], *where: Any, share: Share = WHOLE
+) -> int:
+    """How many of `model`'s rows match `where` within a batch's share: a stage's queue."""
+    id_column = col(model.id)  # type: ignore[attr-defined]
+    return session.exec(
+        select(func.count()).select_from(model).where(*where, *in_share(id_column, share))
+    ).one()
 
 
 def ledger_key(run_id: str, stage: int, batch_index: int) -> str:
@@ -262,9 +272,17 @@ RowT = TypeVar("RowT")
 class ItemWriter(ABC, Generic[ItemT, OutT, RowT]):
     """How an AI stage writes one item's outcome inside the batch's transaction.
 
-    The loop (`run_item_batch`) counts; the stage says which row an item is, how it fails,
-    how a reply is stored (adding what it creates and costs to the result), and what remains.
+    The loop (`run_item_batch`) counts; the stage says which row an item is, how it fails and
+    how a reply is stored (adding what it creates and costs to the result). `pending` is the
+    stage's queue, counted within the batch's share for `remaining`.
     """
+
+    def __init__(
+        self, req: BatchRequest, price: Decimal, pending: Callable[[Session, int, Share], int]
+    ) -> None:
+        self.req = req
+        self.price = price
+        self._pending = pending
 
     def begin(self, session: Session) -> None:
         """Read what the whole batch's writes depend on, in the batch's transaction."""
@@ -281,8 +299,8 @@ class ItemWriter(ABC, Generic[ItemT, OutT, RowT]):
         self, session: Session, row: RowT, item: ItemT, output: OutT, result: BatchResult
     ) -> None: ...
 
-    @abstractmethod
-    def remaining(self, session: Session) -> int: ...
+    def remaining(self, session: Session) -> int:
+        return self._pending(session, self.req.site_id, share_of(self.req))
 
 
 async def run_item_batch(

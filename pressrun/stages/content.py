@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from pressrun.ai.base import ArticleBrief, ArticleDraft, count_words
 from pressrun.contracts.run import BatchRequest, BatchResult
@@ -17,6 +17,7 @@ from pressrun.stages.common import (
     ItemWriter,
     Share,
     StageDeps,
+    count_waiting,
     in_share,
     run_item_batch,
     share_of,
@@ -30,15 +31,9 @@ def article_cost(words: int, per_100_words: Decimal) -> Decimal:
 
 
 def pending_tasks(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Task)
-        .where(
-            Task.site_id == site_id,
-            Task.status == TaskStatus.QUEUED,
-            *in_share(col(Task.id), share),
-        )
-    ).one()
+    return count_waiting(
+        session, Task, Task.site_id == site_id, Task.status == TaskStatus.QUEUED, share=share
+    )
 
 
 def _load(
@@ -70,7 +65,8 @@ def _load(
 
 class _ArticleWriter(ItemWriter[ArticleBrief, ArticleDraft, Task]):
     def __init__(self, req: BatchRequest, price: Decimal, generated_by: str) -> None:
-        self.req, self.price, self.generated_by = req, price, generated_by
+        super().__init__(req, price, pending_tasks)
+        self.generated_by = generated_by
 
     def claim(self, session: Session, item: ArticleBrief) -> Task | None:
         task = session.get(Task, item.task_id)
@@ -107,9 +103,6 @@ class _ArticleWriter(ItemWriter[ArticleBrief, ArticleDraft, Task]):
         result.created += 1
         result.words += words
         result.credits += article_cost(words, self.price)
-
-    def remaining(self, session: Session) -> int:
-        return pending_tasks(session, self.req.site_id, share_of(self.req))
 
 
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from pressrun.ai.base import ClusterBrief, IdeaDraft
 from pressrun.clustering.assign import OPEN, Item, assign
@@ -27,6 +27,7 @@ from pressrun.stages.common import (
     ItemWriter,
     Share,
     StageDeps,
+    count_waiting,
     in_share,
     run_item_batch,
     share_of,
@@ -36,15 +37,13 @@ STAGE = 2
 
 
 def pending_clusters(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Cluster)
-        .where(
-            Cluster.site_id == site_id,
-            Cluster.status == ClusterStatus.NEW,
-            *in_share(col(Cluster.id), share),
-        )
-    ).one()
+    return count_waiting(
+        session,
+        Cluster,
+        Cluster.site_id == site_id,
+        Cluster.status == ClusterStatus.NEW,
+        share=share,
+    )
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ def retarget(drafts: list[IdeaDraft], cluster: ClusterBrief, taken: set[str]) ->
 
 class _IdeaWriter(ItemWriter[ClusterBrief, list[IdeaDraft], Cluster]):
     def __init__(self, req: BatchRequest, price: Decimal) -> None:
-        self.req, self.price = req, price
+        super().__init__(req, price, pending_clusters)
         self.taken: set[str] = set()
         # Clusters whose every keyword an idea of the site already targets.
         self.covered: list[int] = []
@@ -200,9 +199,6 @@ class _IdeaWriter(ItemWriter[ClusterBrief, list[IdeaDraft], Cluster]):
             result.created += 1
             result.credits += self.price
         row.status = ClusterStatus.IDEAS_GENERATED
-
-    def remaining(self, session: Session) -> int:
-        return pending_clusters(session, self.req.site_id, share_of(self.req))
 
 
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from pressrun.ai.base import ArticleDraft, ImagePromptDraft
 from pressrun.contracts.run import BatchRequest, BatchResult
@@ -15,6 +13,7 @@ from pressrun.stages.common import (
     ItemWriter,
     Share,
     StageDeps,
+    count_waiting,
     in_share,
     run_item_batch,
     share_of,
@@ -32,11 +31,7 @@ def _awaiting_prompts(site_id: int):  # type: ignore[no-untyped-def]
 
 
 def pending_content(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Content)
-        .where(*_awaiting_prompts(site_id), *in_share(col(Content.id), share))
-    ).one()
+    return count_waiting(session, Content, *_awaiting_prompts(site_id), share=share)
 
 
 def _load(
@@ -66,9 +61,6 @@ _Article = tuple[int, ArticleDraft]
 
 
 class _PromptWriter(ItemWriter[_Article, list[ImagePromptDraft], Content]):
-    def __init__(self, req: BatchRequest, price: Decimal) -> None:
-        self.req, self.price = req, price
-
     def claim(self, session: Session, item: _Article) -> Content | None:
         content = session.get(Content, item[0])
         if content is None or content.image_prompts_done:
@@ -105,9 +97,6 @@ class _PromptWriter(ItemWriter[_Article, list[ImagePromptDraft], Content]):
             result.created += 1
             result.credits += self.price
 
-    def remaining(self, session: Session) -> int:
-        return pending_content(session, self.req.site_id, share_of(self.req))
-
 
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     price = deps.settings.prices.image_prompt
@@ -126,7 +115,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         load=lambda s: _load(s, req.site_id, req.limit, share_of(req)),
         call=call,
         cost=lambda o: price * len(o),
-        writer=_PromptWriter(req, price),
+        writer=_PromptWriter(req, price, pending_content),
         describe=lambda r: (
             f"Created {r.created} image prompts for {r.processed} articles"
             + (f", {r.failed} failed" if r.failed else "")

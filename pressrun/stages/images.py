@@ -7,7 +7,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from pressrun.ai.base import GeneratedImage
 from pressrun.contracts.run import BatchRequest, BatchResult
@@ -18,6 +18,7 @@ from pressrun.stages.common import (
     ItemWriter,
     Share,
     StageDeps,
+    count_waiting,
     in_share,
     run_item_batch,
     share_of,
@@ -28,15 +29,13 @@ _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 def pending_prompts(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(ImagePrompt)
-        .where(
-            ImagePrompt.site_id == site_id,
-            ImagePrompt.status == ItemStatus.PENDING,
-            *in_share(col(ImagePrompt.id), share),
-        )
-    ).one()
+    return count_waiting(
+        session,
+        ImagePrompt,
+        ImagePrompt.site_id == site_id,
+        ImagePrompt.status == ItemStatus.PENDING,
+        share=share,
+    )
 
 
 def media_path(site_id: int, content_id: int, prompt_id: int, kind: str, mime: str) -> str:
@@ -73,7 +72,8 @@ _Rendered = tuple[str, GeneratedImage]
 
 class _ImageWriter(ItemWriter[ImagePrompt, _Rendered, ImagePrompt]):
     def __init__(self, req: BatchRequest, price: Decimal, generated_by: str) -> None:
-        self.req, self.price, self.generated_by = req, price, generated_by
+        super().__init__(req, price, pending_prompts)
+        self.generated_by = generated_by
 
     def claim(self, session: Session, item: ImagePrompt) -> ImagePrompt | None:
         prompt = session.get(ImagePrompt, item.id)
@@ -109,9 +109,6 @@ class _ImageWriter(ItemWriter[ImagePrompt, _Rendered, ImagePrompt]):
         row.status = ItemStatus.DONE
         result.created += 1
         result.credits += self.price
-
-    def remaining(self, session: Session) -> int:
-        return pending_prompts(session, self.req.site_id, share_of(self.req))
 
 
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Idea, Keyword, Task
@@ -15,6 +15,7 @@ from pressrun.stages.common import (
     StageDeps,
     commit_batch,
     committed_result,
+    count_waiting,
     in_share,
     read,
     share_of,
@@ -22,15 +23,9 @@ from pressrun.stages.common import (
 
 
 def pending_ideas(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Idea)
-        .where(
-            Idea.site_id == site_id,
-            Idea.status == IdeaStatus.NEW,
-            *in_share(col(Idea.id), share),
-        )
-    ).one()
+    return count_waiting(
+        session, Idea, Idea.site_id == site_id, Idea.status == IdeaStatus.NEW, share=share
+    )
 
 
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
