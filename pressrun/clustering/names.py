@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from pressrun.ai.offline_text import title_case, words
+from pressrun.ai.text import title_case, words
 
 NAME_LIMIT = 300
 

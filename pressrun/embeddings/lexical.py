@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from pressrun.ai.offline_text import content_stems
+from pressrun.ai.text import content_stems
 from pressrun.embeddings.base import Vectors
 
 LEXICAL_MODEL_ID = "lexical-stems-3grams-v1"

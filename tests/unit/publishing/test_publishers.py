@@ -23,7 +23,7 @@ from pressrun.publishing import (
 )
 from pressrun.publishing.folder import FolderPublisher
 from pressrun.publishing.webhook import WebhookPublisher, sign, verify_signature
-from pressrun.publishing.wordpress import WordPressPublisher, markdown_to_html
+from pressrun.publishing.wordpress import WordPressPublisher
 from tests.fakes.wordpress_server import FakeWordPressServer
 
 BODY = """Intro paragraph with **bold** and *italic* and a [link](https://example.com).
@@ -353,19 +353,6 @@ async def test_check_connection_missing_capability():
     with FakeWordPressServer(capabilities={"publish_posts": False, "upload_files": True}) as wp:
         check = await _publisher(wp).check_connection()
     assert (check.ok, check.problem) == (False, "missing_capability")
-
-
-def test_markdown_to_html_escapes_and_formats():
-    html = markdown_to_html(
-        "# T <script>\n\n1. one\n2. two\n\n> quoted\n\n```\na < b\n```\n\n"
-        "![x](javascript:alert(1)) `co*de*` a_b_c"
-    )
-    assert "<h1>T &lt;script&gt;</h1>" in html
-    assert "<ol><li>one</li><li>two</li></ol>" in html
-    assert "<blockquote><p>quoted</p></blockquote>" in html
-    assert "<pre><code>a &lt; b</code></pre>" in html
-    assert "javascript" not in html
-    assert "<code>co*de*</code>" in html and "a_b_c" in html
 
 
 # -- webhook -----------------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+"""Idea generation without a model: distinct (angle, target keyword) pairs from a cluster."""
+
+from __future__ import annotations
+
+from pressrun.ai.base import ClusterBrief, IdeaDraft
+from pressrun.ai.offline.phrases import ANGLES, Angle
+from pressrun.ai.offline.picking import HashPicker
+from pressrun.ai.text import (
+    fill,
+    join_phrases,
+    sentence_case,
+    shorten,
+    subject,
+    unique_texts,
+)
+
+# The angle that serves each search intent; the others follow in their usual order.
+_INTENT_ANGLES = {
+    "comparison": "comparison",
+    "roundup": "tools",
+    "how_to": "how-to",
+    "troubleshooting": "mistakes",
+    "definition": "faq",
+}
+
+
+def _angles_for(intent: str) -> list[Angle]:
+    first = _INTENT_ANGLES.get(intent, "guide")
+    return sorted(ANGLES, key=lambda a: a.key != first)
+
+
+def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
+    """Up to `count` ideas, each a distinct (angle, target keyword) pair from the cluster; the
+    first takes the angle of the cluster's intent and targets its head keyword."""
+    keywords = unique_texts(cluster.keywords) or unique_texts([cluster.name]) or ["this topic"]
+    angles = _angles_for(cluster.intent)
+    ideas: list[IdeaDraft] = []
+    seen: set[str] = set()
+    # Round r pairs angle a with keyword (a + r) % K, so no pair repeats within K rounds.
+    for i in range(len(angles) * len(keywords)):
+        if len(ideas) >= count:
+            break
+        rounds, a = divmod(i, len(angles))
+        angle, keyword = angles[a], keywords[(a + rounds) % len(keywords)]
+        picker = HashPicker("idea", cluster.id, cluster.name, keyword, angle.key)
+        slots = {"kw": subject(keyword), "n": str(5 + picker.below(6))}
+        title = shorten(fill(picker.choice(angle.titles), **slots), 300)
+        if title.lower() in seen:
+            continue
+        seen.add(title.lower())
+        related = [k for k in keywords if k != keyword][:4]
+        also = f" Also cover: {join_phrases(related)}." if related else ""
+        ideas.append(
+            IdeaDraft(
+                title=title,
+                brief=f"{fill(angle.brief, **slots)} Target keyword: {keyword}.{also}",
+                outline=[sentence_case(fill(h, **slots)) for h in angle.outline],
+                target_keyword=keyword,
+            )
+        )
+    return ideas

@@ -1,0 +1,62 @@
+"""Image prompts and alt text without a model: a featured image, then one per article section."""
+
+from __future__ import annotations
+
+import re
+
+from pressrun.ai.base import ArticleDraft, ImagePromptDraft
+from pressrun.ai.offline.phrases import IMAGE_STYLES
+from pressrun.ai.offline.picking import HashPicker
+from pressrun.ai.text import heading_phrase, shorten, unique_texts
+
+_ALT_TEXT_LIMIT = 125
+
+
+def image_prompts(article: ArticleDraft, in_article: int) -> list[ImagePromptDraft]:
+    """A featured prompt for the whole article, then one per H2 (then H3) section, in order."""
+    picker = HashPicker("images", article.slug, article.title)
+    title = article.title.strip()
+    h2s, h3s = _headings(article.body, "##"), _headings(article.body, "###")
+    sections = h2s + [h for h in h3s if h not in h2s] or [title]
+
+    style, label = picker.choice(IMAGE_STYLES)
+    prompts = [
+        ImagePromptDraft(
+            kind="featured",
+            prompt=(
+                f'Featured image for an article titled "{title}": an inviting, uncluttered scene '
+                f"that sums up the subject at a glance. Style: {style}. Wide composition with "
+                "room for a headline; no text, logos or watermarks."
+            ),
+            alt_text=_alt_text(f"{label} for the article", title),
+        )
+    ]
+    for i in range(max(in_article, 0)):
+        section = sections[i % len(sections)]
+        style, label = picker.choice(IMAGE_STYLES)
+        phrase = heading_phrase(section) or title.lower()
+        prompts.append(
+            ImagePromptDraft(
+                kind="in_article",
+                prompt=(
+                    f'In-article image for the section "{section}" of an article titled '
+                    f'"{title}": a clear, concrete scene showing {phrase}. Style: {style}. '
+                    "No text, logos or watermarks."
+                ),
+                alt_text=_alt_text(f"{label} showing {phrase}, from the article", title),
+            )
+        )
+    return prompts
+
+
+def _headings(body: str, marker: str) -> list[str]:
+    """The distinct texts of the Markdown headings that open with exactly `marker` (`##`)."""
+    return unique_texts(re.findall(rf"^{marker} +(.+?)\s*$", body, flags=re.MULTILINE))
+
+
+def _alt_text(description: str, title: str) -> str:
+    """`description "title"`, with the title (then the description) shortened to fit."""
+    room = _ALT_TEXT_LIMIT - len(description) - 3
+    if room >= 12:
+        return f'{description} "{shorten(title, room)}"'
+    return shorten(description.removesuffix(", from the article"), _ALT_TEXT_LIMIT, suffix="")
