@@ -1,0 +1,200 @@
+"""Stage 4 over a real database: one article per queued task, word_count as billed, charged per
+started 100 words, with item and batch failures, credits, the budget and replays."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pressrun.ai.base import ArticleBrief, ArticleDraft, count_words
+from pressrun.db import transaction
+from pressrun.errors import InsufficientCreditsError
+from pressrun.models import Account, Content, Task
+from pressrun.models.content import ContentStatus, TaskStatus
+from pressrun.services.accounts import grant_credits
+from pressrun.stages import content
+from tests.unit.stages.conftest import FlakyProvider, StageSite
+
+
+def pending(site: StageSite) -> int:
+    with transaction(site.sessions) as session:
+        return content.pending_tasks(session, site.site_id)
+
+
+def words(n: int) -> str:
+    """A Markdown body of exactly `n` counted words: its heading and list markers are not."""
+    return "## Intro\n\n" + " ".join(["word"] * (n - 1)) + "\n"
+
+
+class FixedBodies(FlakyProvider):
+    """Articles whose bodies a test gives, by task title."""
+
+    def __init__(self, bodies: dict[str, str]) -> None:
+        super().__init__()
+        self.bodies = bodies
+
+    async def write_article(self, brief: ArticleBrief, *, model: str) -> ArticleDraft:
+        self._check(brief.title)
+        return ArticleDraft(
+            title=brief.title,
+            body=self.bodies[brief.title],
+            meta_description=f"About {brief.title}",
+            slug=f"task-{brief.task_id}",
+        )
+
+
+async def test_each_queued_task_becomes_a_draft_charged_per_started_100_words(
+    site: StageSite, flaky: FlakyProvider
+) -> None:
+    first, second = site.task("Brewing Green Tea"), site.task("Storing Loose Leaf Tea")
+    deps = site.with_settings(estimate_words_per_article=300)
+    result = await content.run_batch(deps, site.request(4))
+
+    assert (result.processed, result.created, result.failed, result.remaining) == (2, 2, 0, 0)
+    made = site.rows(Content)
+    assert [c.task_id for c in made] == [first, second]
+    for article in made:
+        assert article.word_count == count_words(article.body)
+        # The offline writer aims at the configured length.
+        assert 250 <= article.word_count <= 350
+        assert article.status == ContentStatus.DRAFT and not article.image_prompts_done
+        assert article.run_id == site.run_id
+        assert article.generated_by == "offline:gpt-4.1-mini"
+        assert article.slug and article.meta_description and article.body.startswith(">")
+    assert made[0].title == "Brewing Green Tea"
+    assert result.words == sum(c.word_count for c in made)
+    expected = sum(Decimal(-(-c.word_count // 100)) for c in made)  # ceil per article
+    assert result.credits == expected >= Decimal("6")
+    assert [c.amount for c in site.charges()] == [-expected]
+    assert site.balance() == Decimal("1000") - expected
+    assert {t.status for t in site.rows(Task)} == {TaskStatus.DONE}
+    assert flaky.calls == ["Brewing Green Tea", "Storing Loose Leaf Tea"]
+    progress = site.progress(4)
+    assert (progress["tasks_processed"], progress["content_created"]) == (2, 2)
+    assert progress["total_words"] == result.words
+    assert site.logs() == [f"Wrote 2 articles ({result.words} words)"]
+
+
+@pytest.mark.parametrize(
+    ("count", "credits"), [(1, Decimal("1")), (100, Decimal("1")), (101, Decimal("2"))]
+)
+async def test_billing_and_word_count_follow_the_counted_words(
+    site: StageSite, count: int, credits: Decimal
+) -> None:
+    site.task("Exact Length")
+    provider = FixedBodies({"Exact Length": words(count)})
+    result = await content.run_batch(site.with_provider(provider), site.request(4))
+    [article] = site.rows(Content)
+    assert article.word_count == count == result.words
+    assert result.credits == credits and site.balance() == Decimal("1000") - credits
+
+
+async def test_the_testing_model_is_recorded_when_the_stage_uses_it(site: StageSite) -> None:
+    site.task()
+    await content.run_batch(site.deps, site.request(4, use_testing=True))
+    [article] = site.rows(Content)
+    assert article.generated_by == "offline:gpt-4.1-nano"
+
+
+async def test_an_item_error_fails_only_that_task(site: StageSite, flaky: FlakyProvider) -> None:
+    bad, good = site.task("Broken Brief"), site.task("Fine Brief")
+    flaky.fail.add("Broken Brief")
+    deps = site.with_settings(estimate_words_per_article=200)
+    result = await content.run_batch(deps, site.request(4))
+
+    assert (result.processed, result.created, result.failed) == (2, 1, 1)
+    failed = site.get(Task, bad)
+    assert failed.status == TaskStatus.FAILED
+    assert failed.error == "invalid output for Broken Brief"
+    assert site.get(Task, good).status == TaskStatus.DONE
+    assert [c.task_id for c in site.rows(Content)] == [good]
+    [article] = site.rows(Content)
+    assert result.credits == Decimal(-(-article.word_count // 100))
+    assert pending(site) == 0
+    assert site.progress(4)["items_failed"] == 1
+    assert site.logs() == [f"Wrote 1 articles ({article.word_count} words), 1 failed"]
+
+
+async def test_a_retryable_error_writes_nothing_and_the_retry_writes_the_batch(
+    site: StageSite, flaky: FlakyProvider
+) -> None:
+    site.task("First")
+    site.task("Second")
+    flaky.transient.add("Second")
+    deps = site.with_settings(estimate_words_per_article=200)
+    with pytest.raises(Exception, match="503 for Second"):
+        await content.run_batch(deps, site.request(4))
+    # The first article was written by the provider but not committed: nothing shows.
+    assert site.rows(Content) == [] and site.charges() == [] and site.batches() == []
+    assert pending(site) == 2
+
+    flaky.transient.clear()
+    result = await content.run_batch(deps, site.request(4))
+    assert (result.created, result.replayed) == (2, False)
+    assert flaky.calls == ["First", "Second", "First", "Second"]
+    assert len(site.rows(Content)) == 2 and len(site.charges()) == 1
+
+
+async def test_too_few_credits_fails_the_batch_with_nothing_written(site: StageSite) -> None:
+    with transaction(site.sessions) as session:
+        account = session.get(Account, site.account_id)
+        assert account is not None
+        account.credit_balance = Decimal("1")
+    site.task("Long One")
+    provider = FixedBodies({"Long One": words(250)})
+    deps = site.with_provider(provider)
+    with pytest.raises(InsufficientCreditsError) as raised:
+        await content.run_batch(deps, site.request(4))
+    assert raised.value.required == Decimal("3") and raised.value.balance == Decimal("1")
+    assert site.rows(Content) == [] and site.batches() == [] and site.charges() == []
+    assert site.balance() == Decimal("1") and pending(site) == 1
+    assert site.progress(4) == {}
+
+    # Topped up, the same batch goes through.
+    with transaction(site.sessions) as session:
+        account = session.get(Account, site.account_id)
+        assert account is not None
+        grant_credits(session, account, Decimal("10"), reason="top-up")
+    result = await content.run_batch(deps, site.request(4))
+    assert result.credits == Decimal("3") and site.balance() == Decimal("8")
+
+
+async def test_the_budget_stops_the_batch_after_the_article_that_spends_it(
+    site: StageSite,
+) -> None:
+    for title in "ABC":
+        site.task(title)
+    provider = FixedBodies({"A": words(150), "B": words(150), "C": words(150)})
+    result = await content.run_batch(
+        site.with_provider(provider), site.request(4, budget_remaining=Decimal("3"))
+    )
+    # 2 credits each: A leaves 1 of the budget, B spends it, C is not called.
+    assert result.budget_reached
+    assert (result.processed, result.created, result.remaining) == (2, 2, 1)
+    assert provider.calls == ["A", "B"]
+    assert result.credits == Decimal("4")
+
+
+async def test_a_replayed_batch_writes_and_charges_nothing_more(
+    site: StageSite, flaky: FlakyProvider
+) -> None:
+    site.task("Only")
+    deps = site.with_settings(estimate_words_per_article=200)
+    first = await content.run_batch(deps, site.request(4, batch=2))
+    site.task("Late")
+    again = await content.run_batch(deps, site.request(4, batch=2))
+    assert again.replayed
+    assert again.model_dump(exclude={"replayed"}) == first.model_dump(exclude={"replayed"})
+    assert flaky.calls == ["Only"]
+    assert len(site.rows(Content)) == 1 and len(site.charges()) == 1
+    assert site.progress(4)["total_words"] == first.words
+    assert pending(site) == 1
+
+
+async def test_only_queued_tasks_are_written(site: StageSite, flaky: FlakyProvider) -> None:
+    site.task("Done Already", status=TaskStatus.DONE)
+    site.task("Failed Before", status=TaskStatus.FAILED)
+    result = await content.run_batch(site.deps, site.request(4))
+    assert (result.processed, result.remaining) == (0, 0)
+    assert flaky.calls == [] and site.rows(Content) == [] and site.batches() == []
