@@ -8,8 +8,10 @@ import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import psycopg
 import pytest
@@ -150,7 +152,74 @@ async def dev_worker(
         yield worker
 
 
-FULL_BUDGETS = {f"stage_{n}_budget_pct": 100 for n in (1, 2, 4, 5, 6)}
+class SiteConfig(TypedDict, total=False):
+    """`AutomationConfig` columns a test may set on the site it makes (see `SiteFactory`)."""
+
+    enabled: bool
+    frequency: str
+    scheduled_time: str
+    scheduled_days: list[str]
+    last_run_at: datetime | None
+    next_run_at: datetime | None
+    test_mode_enabled: bool
+    test_trigger_at: datetime | None
+    stage_1_enabled: bool
+    stage_2_enabled: bool
+    stage_3_enabled: bool
+    stage_4_enabled: bool
+    stage_5_enabled: bool
+    stage_6_enabled: bool
+    stage_7_enabled: bool
+    stage_1_batch_size: int
+    stage_2_batch_size: int
+    stage_3_batch_size: int
+    stage_4_batch_size: int
+    stage_5_batch_size: int
+    stage_6_batch_size: int
+    stage_1_use_testing: bool
+    stage_2_use_testing: bool
+    stage_4_use_testing: bool
+    stage_5_use_testing: bool
+    stage_6_use_testing: bool
+    stage_1_budget_pct: int
+    stage_2_budget_pct: int
+    stage_4_budget_pct: int
+    stage_5_budget_pct: int
+    stage_6_budget_pct: int
+    max_keywords_per_run: int
+    max_clusters_per_run: int
+    max_ideas_per_run: int
+    max_tasks_per_run: int
+    max_content_per_run: int
+    max_images_per_run: int
+    within_stage_delay: int
+    between_stage_delay: int
+
+
+class Budgets(TypedDict):
+    """Every stage's budget share, as `FULL_BUDGETS` sets them."""
+
+    stage_1_budget_pct: int
+    stage_2_budget_pct: int
+    stage_4_budget_pct: int
+    stage_5_budget_pct: int
+    stage_6_budget_pct: int
+
+
+class StageDelays(TypedDict):
+    """The pauses a run takes within and between stages, in seconds."""
+
+    within_stage_delay: int
+    between_stage_delay: int
+
+
+FULL_BUDGETS: Budgets = {
+    "stage_1_budget_pct": 100,
+    "stage_2_budget_pct": 100,
+    "stage_4_budget_pct": 100,
+    "stage_5_budget_pct": 100,
+    "stage_6_budget_pct": 100,
+}
 
 
 class SiteFactory:
@@ -164,7 +233,7 @@ class SiteFactory:
         *,
         keywords: int | list[KeywordRow] = 20,
         credits: Decimal = Decimal("100000"),
-        **config: object,
+        **config: Unpack[SiteConfig],
     ) -> tuple[int, int]:
         rows = demo_keywords()[:keywords] if isinstance(keywords, int) else keywords
         with transaction(self.sessions) as session:

@@ -14,13 +14,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import pytest
 
 from pressrun.services.keywords import demo_keywords
 from tests.conftest import PG_URL
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 90
@@ -225,7 +228,7 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log_path: Pa
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     # Module scope, not session: Playwright's sync API runs its own event loop on this thread
     # while open, which would refuse every async test collected after this module.
     from playwright.sync_api import sync_playwright
@@ -238,16 +241,23 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+class OpenDashboard(Protocol):
+    """The `open_dashboard` fixture: a signed-in page (with `key`) of a fresh browser context;
+    `options` go to `Browser.new_context`."""
+
+    def __call__(self, key: str | None = None, **options: Any) -> Page: ...
+
+
 @pytest.fixture
-def open_dashboard(browser: Any, stack: Stack) -> Iterator[Any]:
+def open_dashboard(browser: Browser, stack: Stack) -> Iterator[OpenDashboard]:
     """`open_dashboard(key=None, **context_options)`: a page of a fresh browser context, signed
     in with `key` (none: the sign-in page), closed after the test."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=20_000)
-    opened: list[tuple[Any, list[str]]] = []
+    opened: list[tuple[BrowserContext, list[str]]] = []
 
-    def open_page(key: str | None = None, **options: Any) -> Any:
+    def open_page(key: str | None = None, **options: Any) -> Page:
         options.setdefault("base_url", stack.base_url)
         options.setdefault("viewport", {"width": 1280, "height": 900})
         context = browser.new_context(locale="en-US", timezone_id="UTC", **options)
@@ -287,7 +297,7 @@ _UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
   .map((el) => el.outerHTML.slice(0, 120))"""
 
 
-def screenshot(page: Any, name: str) -> Path:
+def screenshot(page: Page, name: str) -> Path:
     """Save a full-page screenshot, after checking every control on the page is named."""
     unnamed = page.evaluate(_UNNAMED_CONTROLS)
     assert not unnamed, f"controls without an accessible name on {page.url}: {unnamed}"

@@ -10,15 +10,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from pressrun.services.keywords import demo_keywords
-from tests.browser.conftest import Stack, free_port, pressrun_binary, screenshot, stop_process
+from tests.browser.conftest import (
+    OpenDashboard,
+    Stack,
+    free_port,
+    pressrun_binary,
+    screenshot,
+    stop_process,
+)
 
 FAST = {"within_stage_delay": 0, "between_stage_delay": 0}
 
 
-def controls(page: Page) -> dict[str, Any]:
+def controls(page: Page) -> dict[str, Locator]:
     return {
         name: page.get_by_role("button", name=label, exact=True)
         for name, label in (
@@ -30,11 +37,11 @@ def controls(page: Page) -> dict[str, Any]:
     }
 
 
-def run_badge(page: Page) -> Any:
+def run_badge(page: Page) -> Locator:
     return page.locator(".run-state .badge")
 
 
-def verdict(page: Page) -> Any:
+def verdict(page: Page) -> Locator:
     return page.locator(".controls .verdict")
 
 
@@ -60,7 +67,7 @@ def test_pages_and_assets_are_served(stack: Stack) -> None:
     assert httpx.get(f"{stack.base_url}/assets/%2e%2e/routes.py").status_code == 404
 
 
-def test_sign_in_offers_the_demo_key(stack: Stack, open_dashboard: Any) -> None:
+def test_sign_in_offers_the_demo_key(stack: Stack, open_dashboard: OpenDashboard) -> None:
     stack.api().site("First site", keywords=0)
     page = open_dashboard()
     page.goto("/")
@@ -83,7 +90,9 @@ def test_sign_in_offers_the_demo_key(stack: Stack, open_dashboard: Any) -> None:
     expect(page.get_by_role("heading", name="Sign in to pressrun")).to_be_visible()
 
 
-def test_run_now_progress_and_log_advance_to_completion(stack: Stack, open_dashboard: Any) -> None:
+def test_run_now_progress_and_log_advance_to_completion(
+    stack: Stack, open_dashboard: OpenDashboard
+) -> None:
     api = stack.api()
     site = api.site("Run site", keywords=6, max_tasks_per_run=2, **FAST)
     page = open_dashboard(api.key)
@@ -146,7 +155,7 @@ def test_run_now_progress_and_log_advance_to_completion(stack: Stack, open_dashb
         screenshot(other, name)
 
 
-def test_pause_resume_and_cancel_from_the_page(stack: Stack, open_dashboard: Any) -> None:
+def test_pause_resume_and_cancel_from_the_page(stack: Stack, open_dashboard: OpenDashboard) -> None:
     api = stack.api()
     # Twelve keywords two a batch, a second between batches: time to act mid-run.
     site = api.site(
@@ -166,7 +175,7 @@ def test_pause_resume_and_cancel_from_the_page(stack: Stack, open_dashboard: Any
     stale = open_dashboard(api.key)
     cut_off = {"on": False}
 
-    def maybe_block(route: Any) -> None:
+    def maybe_block(route: Route) -> None:
         if cut_off["on"] or "/events/" in route.request.url:
             route.abort()
         else:
@@ -219,7 +228,9 @@ def test_pause_resume_and_cancel_from_the_page(stack: Stack, open_dashboard: Any
     assert history["items"][0]["paused_at"] is not None
 
 
-def test_short_of_credits_the_page_shows_the_estimate(stack: Stack, open_dashboard: Any) -> None:
+def test_short_of_credits_the_page_shows_the_estimate(
+    stack: Stack, open_dashboard: OpenDashboard
+) -> None:
     poor = stack.new_account("Small account", credits=1)
     site = poor.site("Small site", keywords=5, **FAST)
     page = open_dashboard(poor.key)
@@ -240,7 +251,9 @@ def test_short_of_credits_the_page_shows_the_estimate(stack: Stack, open_dashboa
     expect(page.get_by_role("heading", name="Site not found")).to_be_visible()
 
 
-def test_settings_saved_reloaded_and_field_errors(stack: Stack, open_dashboard: Any) -> None:
+def test_settings_saved_reloaded_and_field_errors(
+    stack: Stack, open_dashboard: OpenDashboard
+) -> None:
     api = stack.api()
     site = api.site("Settings site", keywords=0)
     page = open_dashboard(api.key)
@@ -332,7 +345,7 @@ def test_settings_saved_reloaded_and_field_errors(stack: Stack, open_dashboard: 
     assert reset["schedule"]["enabled"] is defaults["automation"]["enabled"]
 
 
-def test_history_filters_pages_and_opens_a_run(stack: Stack, open_dashboard: Any) -> None:
+def test_history_filters_pages_and_opens_a_run(stack: Stack, open_dashboard: OpenDashboard) -> None:
     api = stack.api()
     quick: dict[str, Any] = {f"stage_{n}_enabled": False for n in (4, 5, 6)}
     # Stage 2's share of the budget is 1 of the 16 points the running stages hold: under one
@@ -417,7 +430,9 @@ def test_history_filters_pages_and_opens_a_run(stack: Stack, open_dashboard: Any
     )
 
 
-def test_content_review_read_edit_approve_reject(stack: Stack, open_dashboard: Any) -> None:
+def test_content_review_read_edit_approve_reject(
+    stack: Stack, open_dashboard: OpenDashboard
+) -> None:
     api = stack.api()
     site = api.site("Content site", keywords=3, max_tasks_per_run=2, **FAST)
     run = api.call("POST", "/api/v1/automation/run_now/", params={"site_id": site})["run_id"]
@@ -490,7 +505,9 @@ def test_content_review_read_edit_approve_reject(stack: Stack, open_dashboard: A
     expect(queue.first).to_contain_text("A reviewed title")
 
 
-def test_recovers_when_the_api_drops_and_comes_back(stack: Stack, open_dashboard: Any) -> None:
+def test_recovers_when_the_api_drops_and_comes_back(
+    stack: Stack, open_dashboard: OpenDashboard
+) -> None:
     api = stack.api()
     quick = {f"stage_{n}_enabled": False for n in (4, 5, 6)}
     site = api.site("Recovery site", keywords=3, **FAST, **quick)

@@ -271,11 +271,11 @@ def interpolate(text: str, env: Mapping[str, str]) -> str:
         value, is_set = env.get(ref.name), ref.name in env
         given = bool(value) if ref.operator and ref.operator.startswith(":") else is_set
         if ref.operator in (":-", "-"):
-            out.append(value if given else interpolate(ref.argument, env))  # type: ignore[arg-type]
+            out.append(value if given and value is not None else interpolate(ref.argument, env))
         elif ref.operator in (":?", "?"):
-            if not given:
+            if not given or value is None:
                 raise MissingVariable(f"{ref.name}: {ref.argument}")
-            out.append(value)  # type: ignore[arg-type]
+            out.append(value)
         elif ref.operator in (":+", "+"):
             out.append(interpolate(ref.argument, env) if given else "")
         else:

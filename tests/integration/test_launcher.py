@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Unpack
 
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.config import Settings
 from pressrun.contracts.launch import LaunchInput, LaunchOutcome
@@ -19,21 +19,23 @@ from pressrun.db import SessionFactory, transaction
 from pressrun.models import AutomationConfig, AutomationRun
 from pressrun.models.base import utcnow
 from pressrun.runs.control import start_run
+from pressrun.worker import WorkerFleet
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 from pressrun.workflows.launcher import AutomationLauncherWorkflow
-from tests.conftest import FULL_BUDGETS, SiteFactory
+from tests.conftest import FULL_BUDGETS, SiteConfig, SiteFactory, StageDelays
 from tests.helpers import run_row
 
-NO_DELAYS = {"within_stage_delay": 0, "between_stage_delay": 0}
+NO_DELAYS: StageDelays = {"within_stage_delay": 0, "between_stage_delay": 0}
 
 
-async def launch(env: WorkflowEnvironment, settings: Settings, site_id: int, account_id: int):
+async def launch(
+    env: WorkflowEnvironment, settings: Settings, site_id: int, account_id: int
+) -> LaunchOutcome:
     return await env.client.execute_workflow(
         AutomationLauncherWorkflow.run,
         LaunchInput(site_id=site_id, account_id=account_id),
         id=f"automation-launch-site-{site_id}-{uuid.uuid4().hex[:6]}",
         task_queue=settings.task_queue,
-        result_type=LaunchOutcome,
     )
 
 
@@ -42,7 +44,7 @@ def runs(sessions: SessionFactory, site_id: int) -> list[AutomationRun]:
         return list(s.exec(select(AutomationRun).where(AutomationRun.site_id == site_id)).all())
 
 
-def set_config(sessions: SessionFactory, site_id: int, **values: object) -> None:
+def set_config(sessions: SessionFactory, site_id: int, **values: Unpack[SiteConfig]) -> None:
     with transaction(sessions) as s:
         config = s.exec(select(AutomationConfig).where(AutomationConfig.site_id == site_id)).one()
         for key, value in values.items():
@@ -51,7 +53,7 @@ def set_config(sessions: SessionFactory, site_id: int, **values: object) -> None
 
 async def test_scheduled_start_runs_the_site_under_its_run_id(
     dev_env: WorkflowEnvironment,
-    dev_worker: Worker,
+    dev_worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -72,7 +74,7 @@ async def test_scheduled_start_runs_the_site_under_its_run_id(
 
 async def test_scheduled_start_during_a_manual_run_is_skipped(
     dev_env: WorkflowEnvironment,
-    dev_worker: Worker,
+    dev_worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -93,7 +95,7 @@ async def test_scheduled_start_during_a_manual_run_is_skipped(
 
 async def test_twenty_three_hour_block_and_test_mode_bypass(
     dev_env: WorkflowEnvironment,
-    dev_worker: Worker,
+    dev_worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,

@@ -156,7 +156,10 @@ async def test_a_worker_on_the_metrics_runtime_exports_pressrun_and_sdk_metrics(
         client,
         task_queue=settings.task_queue,
         workflows=[MetricsProbe],
-        activities=[*activities.all(), *PublishActivities(sessions, settings).all()],
+        activities=[
+            *activities.by_name().values(),
+            *PublishActivities(sessions, settings).by_name().values(),
+        ],
         workflow_runner=UnsandboxedWorkflowRunner(),
     ):
         await client.execute_workflow(

@@ -6,26 +6,43 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.config import Settings
-from pressrun.contracts.run import STAGE_ACTIVITIES, RunInput, RunOptions, run_workflow_id
+from pressrun.contracts.run import (
+    STAGE_ACTIVITIES,
+    RunInput,
+    RunOptions,
+    RunOutcome,
+    run_workflow_id,
+)
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import Content, Idea, Image, ImagePrompt, Keyword, Task
 from pressrun.runs.control import start_run
+from pressrun.worker import WorkerFleet
 from pressrun.workflows.automation_run import AutomationRunWorkflow
-from tests.conftest import FULL_BUDGETS, SiteFactory
+from tests.conftest import FULL_BUDGETS, Budgets, SiteFactory
 from tests.helpers import balance, count, ledger_charges, run_row, stage_batches, wait_for
 
 VARIES = {"batches_run", "credits_used", "total_words", "time_elapsed", "elapsed_seconds"}
 PARALLEL = {2: 3, 3: 2, 4: 4, 5: 3, 6: 4}
-SMALL_BATCHES = {
+
+
+class BatchSizes(TypedDict):
+    stage_1_batch_size: int
+    stage_2_batch_size: int
+    stage_3_batch_size: int
+    stage_4_batch_size: int
+    stage_5_batch_size: int
+    stage_6_batch_size: int
+
+
+SMALL_BATCHES: BatchSizes = {
     "stage_1_batch_size": 6,
     "stage_2_batch_size": 2,
     "stage_3_batch_size": 3,
@@ -43,7 +60,7 @@ def _rows(sessions: SessionFactory, model: Any, site_id: int) -> list[Any]:
         return rows
 
 
-async def _overlap(handle: WorkflowHandle, activity: str) -> tuple[int, set[str]]:
+async def _overlap(handle: WorkflowHandle[Any, RunOutcome], activity: str) -> tuple[int, set[str]]:
     """The most `activity` tasks in flight at once, and the task queues they ran on."""
     open_now = peak = 0
     queues: set[str] = set()
@@ -66,7 +83,7 @@ async def _overlap(handle: WorkflowHandle, activity: str) -> tuple[int, set[str]
 
 async def test_parallel_batches_match_a_sequential_run_exactly(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -125,7 +142,7 @@ async def test_parallel_batches_match_a_sequential_run_exactly(
 
 async def test_per_run_limit_and_budget_hold_with_batches_in_flight(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -157,7 +174,7 @@ async def test_per_run_limit_and_budget_hold_with_batches_in_flight(
     tasks = count(sessions, Task, site_id=site_id)
     assert outcome.stage_results[4]["content_created"] == min(14, tasks)
 
-    budgets = {**FULL_BUDGETS, "stage_4_budget_pct": 5}
+    budgets: Budgets = {**FULL_BUDGETS, "stage_4_budget_pct": 5}
     account_id, site_id = make_site(keywords=24, stage_4_batch_size=3, **budgets)
     started = await start_run(time_env.client, run_settings, site_id=site_id, account_id=account_id)
     outcome = await started.handle.result()
@@ -174,7 +191,7 @@ async def test_per_run_limit_and_budget_hold_with_batches_in_flight(
 
 async def test_pause_and_cancel_wait_for_the_batches_in_flight(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -214,7 +231,7 @@ async def test_pause_and_cancel_wait_for_the_batches_in_flight(
 
 async def test_a_run_started_before_worker_pools_still_runs(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,

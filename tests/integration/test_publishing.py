@@ -29,7 +29,6 @@ from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.config import Settings
 from pressrun.contracts.publish import PUBLISH_STATE_QUERY, PublishWait, publish_workflow_id
@@ -47,6 +46,7 @@ from pressrun.publishing.webhook import (
 )
 from pressrun.runs.control import StartedRun, start_run
 from pressrun.services import site_config
+from pressrun.worker import WorkerFleet
 from tests.conftest import FULL_BUDGETS, SiteFactory
 from tests.fakes.wordpress_server import FakeWordPressServer
 from tests.helpers import wait_for
@@ -127,7 +127,7 @@ def _use_wordpress(
 
 async def test_stage_7_slots_by_calendar_and_publishes_to_folder_when_the_timers_fire(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -206,7 +206,7 @@ async def test_stage_7_slots_by_calendar_and_publishes_to_folder_when_the_timers
 
 async def test_wordpress_receives_each_post_once_when_the_response_is_lost(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -235,7 +235,7 @@ async def test_wordpress_receives_each_post_once_when_the_response_is_lost(
 
 async def test_a_refused_publish_fails_with_its_reason_and_can_be_retried(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -273,7 +273,7 @@ async def test_a_refused_publish_fails_with_its_reason_and_can_be_retried(
 
 async def test_reschedule_unschedule_and_cancel_a_waiting_publication(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -366,7 +366,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 async def test_webhook_delivery_is_signed_and_verified_by_the_receiver(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -404,7 +404,7 @@ async def test_webhook_delivery_is_signed_and_verified_by_the_receiver(
 
 async def test_a_cancel_during_delivery_lets_the_delivery_finish(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -448,7 +448,7 @@ async def test_a_cancel_during_delivery_lets_the_delivery_finish(
 
 async def test_stage_7_leaves_withdrawn_and_failed_articles_alone(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,

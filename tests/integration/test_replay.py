@@ -19,7 +19,9 @@ HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 async def test_saved_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json("automation-site-1", path.read_text())
     # A full run: the history ends with the workflow completing, and it saw updates.
-    assert "WORKFLOW_EXECUTION_COMPLETED" in history.events[-1].WhichOneof("attributes").upper()
+    last = history.events[-1].WhichOneof("attributes")
+    assert last is not None
+    assert "WORKFLOW_EXECUTION_COMPLETED" in last.upper()
     result = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(
         history
     )

@@ -13,16 +13,17 @@ from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
+from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
 from pressrun.contracts.run import LiveDetail
 from pressrun.db import SessionFactory, transaction
 from pressrun.errors import RunAlreadyActiveError
 from pressrun.models import Cluster, Content, CreditLedger, Keyword, PublishingSettings, Task
 from pressrun.runs.control import start_run
+from pressrun.worker import WorkerFleet, build_worker
 from pressrun.workflows.automation_run import AutomationRunWorkflow
-from tests.conftest import FULL_BUDGETS, SiteFactory
+from tests.conftest import FULL_BUDGETS, Budgets, SiteFactory
 from tests.helpers import (
     balance,
     count,
@@ -36,7 +37,7 @@ from tests.helpers import (
 
 async def test_disabled_stage_is_skipped(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -58,7 +59,7 @@ async def test_disabled_stage_is_skipped(
 
 async def test_per_run_limits_are_honoured(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -86,7 +87,7 @@ async def test_per_run_limits_are_honoured(
 
 async def test_insufficient_credits_refused_before_any_work(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -108,14 +109,13 @@ async def test_insufficient_credits_refused_before_any_work(
 
 async def test_stage_budget_reached_ends_stage_partial(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
 ) -> None:
-    account_id, site_id = make_site(
-        keywords=20, **{**FULL_BUDGETS, "stage_4_budget_pct": 2}, stage_4_batch_size=2
-    )
+    budgets: Budgets = {**FULL_BUDGETS, "stage_4_budget_pct": 2}
+    account_id, site_id = make_site(keywords=20, **budgets, stage_4_batch_size=2)
     started = await start_run(time_env.client, settings, site_id=site_id, account_id=account_id)
     await started.handle.result()
     run = run_row(sessions, started.run_id)
@@ -131,7 +131,7 @@ async def test_stage_budget_reached_ends_stage_partial(
 
 async def test_two_concurrent_starts_give_one_run(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -159,7 +159,7 @@ async def test_two_concurrent_starts_give_one_run(
 
 async def test_pause_then_resume_continues_where_it_stopped(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -206,7 +206,7 @@ async def test_pause_then_resume_continues_where_it_stopped(
 
 async def test_cancel_update_stops_after_current_batch(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -231,7 +231,7 @@ async def test_cancel_update_stops_after_current_batch(
 
 async def test_temporal_cancellation_ends_run_cancelled(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,
@@ -256,12 +256,10 @@ async def test_continue_as_new_keeps_the_counts(
     sessions: SessionFactory,
     settings: Settings,
     make_site: SiteFactory,
-    provider: object,
+    provider: OfflineProvider,
 ) -> None:
-    from pressrun.worker import build_worker
-
     settings = settings.model_copy(update={"batches_before_continue_as_new": 3})
-    worker = build_worker(time_env.client, settings, sessions, provider)  # type: ignore[arg-type]
+    worker = build_worker(time_env.client, settings, sessions, provider)
     account_id, site_id = make_site(
         keywords=30, stage_1_batch_size=5, stage_2_batch_size=4, **FULL_BUDGETS
     )
@@ -290,7 +288,7 @@ async def test_continue_as_new_keeps_the_counts(
 
 async def test_review_stage_auto_approves_per_publishing_settings(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,

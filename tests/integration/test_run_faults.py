@@ -13,7 +13,6 @@ from sqlmodel import Session, func, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.activities.run_activities import RunActivities, _map_errors
 from pressrun.ai.base import AIRetryableError
@@ -24,13 +23,15 @@ from pressrun.contracts.run import STAGE_ACTIVITIES, BatchRequest, BatchResult
 from pressrun.db import SessionFactory
 from pressrun.models import Content, RunBatch, Task
 from pressrun.runs.control import start_run
-from pressrun.worker import build_worker
+from pressrun.worker import WorkerFleet, build_worker
 from tests.conftest import FULL_BUDGETS, SiteFactory
 from tests.fakes.openai_server import FakeOpenAIServer, Respond429, Respond500, Status
 from tests.helpers import balance, count, ledger_charges, run_row, wait_for
 
 
-def _assert_charged_once(sessions: SessionFactory, run_id: str, account_id: int, before: Decimal):
+def _assert_charged_once(
+    sessions: SessionFactory, run_id: str, account_id: int, before: Decimal
+) -> None:
     charges = ledger_charges(sessions, run_id)
     keys = [c.idempotency_key for c in charges]
     assert len(keys) == len(set(keys))
@@ -73,7 +74,7 @@ def fail_first_content_commit() -> Iterator[list[int]]:
 
 async def test_batch_failing_after_partial_write_is_retried_once(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,

@@ -5,19 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.config import Settings
 from pressrun.db import SessionFactory
 from pressrun.models import Cluster, Content, Idea, Image, ImagePrompt, Keyword, Task
 from pressrun.runs.control import start_run
+from pressrun.worker import WorkerFleet
 from tests.conftest import FULL_BUDGETS, SiteFactory
 from tests.helpers import balance, count, ledger_charges, run_row
 
 
 async def test_full_run_fills_every_stage_result(
     time_env: WorkflowEnvironment,
-    worker: Worker,
+    worker: WorkerFleet,
     settings: Settings,
     sessions: SessionFactory,
     make_site: SiteFactory,

@@ -9,8 +9,10 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 
@@ -25,6 +27,7 @@ from pressrun.ai.base import (
 )
 from pressrun.ai.openai_provider import OpenAIProvider
 from tests.fakes.openai_server import (
+    Behaviour,
     Content,
     Delay,
     Disconnect,
@@ -32,6 +35,7 @@ from tests.fakes.openai_server import (
     ImageURL,
     MalformedJSON,
     Mutate,
+    RecordedRequest,
     Refusal,
     Respond429,
     Respond500,
@@ -72,13 +76,13 @@ ARTICLE = ArticleDraft(
 
 
 @pytest.fixture
-def server():
+def server() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer() as fake:
         yield fake
 
 
 @pytest.fixture
-async def provider(server):
+async def provider(server: FakeOpenAIServer) -> AsyncIterator[OpenAIProvider]:
     ai = OpenAIProvider(api_key=API_KEY, base_url=server.base_url, timeout=5)
     yield ai
     await ai.aclose()
@@ -87,7 +91,9 @@ async def provider(server):
 # Happy paths
 
 
-async def test_name_clusters_sends_candidates_and_reads_names(provider, server):
+async def test_name_clusters_sends_candidates_and_reads_names(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     namings = await provider.name_clusters(CANDIDATES, model=MODEL)
 
     assert [(n.id, n.name, n.split) for n in namings] == [
@@ -113,13 +119,15 @@ async def test_name_clusters_sends_candidates_and_reads_names(provider, server):
     assert [k["id"] for k in sent[0]["keywords"]] == [12, 11]
 
 
-async def test_name_clusters_without_candidates_makes_no_call(provider, server):
+async def test_name_clusters_without_candidates_makes_no_call(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     assert await provider.name_clusters([], model=MODEL) == []
     assert server.requests == []
 
 
-async def test_a_split_is_passed_on(provider, server):
-    def split(content, _):
+async def test_a_split_is_passed_on(provider: OpenAIProvider, server: FakeOpenAIServer) -> None:
+    def split(content: dict[str, Any], _: RecordedRequest) -> None:
         content["clusters"][1]["split"] = [[13], [14]]
 
     server.script("chat", Mutate(split))
@@ -127,7 +135,9 @@ async def test_a_split_is_passed_on(provider, server):
     assert {n.id: n.split for n in namings}[1] == [[13], [14]]
 
 
-async def test_embed_returns_vectors_in_order(provider, server):
+async def test_embed_returns_vectors_in_order(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     vectors = await provider.embed(["coffee beans", "tea pot", "coffee beans"], model="emb-1")
     assert len(vectors) == 3 and vectors[0] == vectors[2] and vectors[0] != vectors[1]
     (request,) = server.requests_to("embeddings")
@@ -135,7 +145,9 @@ async def test_embed_returns_vectors_in_order(provider, server):
     assert request.embedding_inputs == ["coffee beans", "tea pot", "coffee beans"]
 
 
-async def test_embed_maps_errors_like_every_call(provider, server):
+async def test_embed_maps_errors_like_every_call(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("embeddings", Respond429(retry_after=2), Respond500(), Status(400, "bad input"))
     with pytest.raises(AIRetryableError) as caught:
         await provider.embed(["a"], model="emb-1")
@@ -147,7 +159,7 @@ async def test_embed_maps_errors_like_every_call(provider, server):
     assert await provider.embed([], model="emb-1") == []
 
 
-async def test_generate_ideas(provider, server):
+async def test_generate_ideas(provider: OpenAIProvider, server: FakeOpenAIServer) -> None:
     cluster = ClusterBrief(id=1, name="Coffee gear", keywords=["coffee grinder", "coffee beans"])
 
     ideas = await provider.generate_ideas(cluster, count=3, model=MODEL)
@@ -159,7 +171,9 @@ async def test_generate_ideas(provider, server):
     assert server.requests[0].schema_name == "ideas"
 
 
-async def test_generate_ideas_keeps_at_most_count(provider, server):
+async def test_generate_ideas_keeps_at_most_count(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Mutate(lambda content, _: content["ideas"].extend(content["ideas"])))
     cluster = ClusterBrief(id=1, name="Tea", keywords=["tea pot"])
 
@@ -168,7 +182,7 @@ async def test_generate_ideas_keeps_at_most_count(provider, server):
     assert len(ideas) == 2
 
 
-async def test_write_article(provider, server):
+async def test_write_article(provider: OpenAIProvider, server: FakeOpenAIServer) -> None:
     brief = ArticleBrief(
         task_id=7,
         title="Best coffee grinders for beginners",
@@ -186,7 +200,9 @@ async def test_write_article(provider, server):
     assert server.requests[0].input["target_words"] == 400
 
 
-async def test_write_article_normalises_a_sloppy_slug(provider, server):
+async def test_write_article_normalises_a_sloppy_slug(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Mutate(lambda content, _: content.update(slug="  Best Grinders, 2025!")))
     brief = ArticleBrief(task_id=1, title="Best grinders")
 
@@ -196,7 +212,9 @@ async def test_write_article_normalises_a_sloppy_slug(provider, server):
     assert len(server.requests) == 1
 
 
-async def test_image_prompts_one_featured_then_in_article(provider, server):
+async def test_image_prompts_one_featured_then_in_article(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     drafts = await provider.image_prompts(ARTICLE, in_article=2, model=MODEL)
 
     assert [d.kind for d in drafts] == ["featured", "in_article", "in_article"]
@@ -206,7 +224,9 @@ async def test_image_prompts_one_featured_then_in_article(provider, server):
     assert sent["article"]["headings"] == ["Choosing beans", "Roast level", "Dialing in"]
 
 
-async def test_image_prompts_with_too_few_in_article_prompts_are_repaired(provider, server):
+async def test_image_prompts_with_too_few_in_article_prompts_are_repaired(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Mutate(lambda content, _: content["prompts"].pop()))
 
     drafts = await provider.image_prompts(ARTICLE, in_article=2, model=MODEL)
@@ -215,7 +235,9 @@ async def test_image_prompts_with_too_few_in_article_prompts_are_repaired(provid
     assert len(server.requests) == 2
 
 
-async def test_generate_image_returns_png_bytes_and_size(provider, server):
+async def test_generate_image_returns_png_bytes_and_size(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     image = await provider.generate_image("a cup of coffee", model="gpt-image-1", size="512x384")
 
     assert image.data.startswith(b"\x89PNG\r\n\x1a\n")
@@ -230,21 +252,25 @@ async def test_generate_image_returns_png_bytes_and_size(provider, server):
     assert "response_format" not in request.body
 
 
-async def test_generate_image_url_response_is_an_item_error(provider, server):
+async def test_generate_image_url_response_is_an_item_error(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("images", ImageURL())
 
     with pytest.raises(AIItemError, match="URL responses are not supported"):
         await provider.generate_image("a cup", model="dall-e-3", size="1024x1024")
 
 
-def test_name():
+def test_name() -> None:
     assert OpenAIProvider(api_key=API_KEY, base_url=None, timeout=1).name == "openai"
 
 
 # Transport: authentication and no SDK retries
 
 
-async def test_authorization_header_carries_the_key(provider, server):
+async def test_authorization_header_carries_the_key(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     await provider.generate_ideas(
         ClusterBrief(id=1, name="T", keywords=["t"]), count=1, model=MODEL
     )
@@ -252,7 +278,9 @@ async def test_authorization_header_carries_the_key(provider, server):
     assert server.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
 
 
-async def test_500_is_retryable_and_sent_exactly_once(provider, server):
+async def test_500_is_retryable_and_sent_exactly_once(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Respond500())
 
     with pytest.raises(AIRetryableError, match="500"):
@@ -261,7 +289,9 @@ async def test_500_is_retryable_and_sent_exactly_once(provider, server):
     assert len(server.requests) == 1
 
 
-async def test_429_carries_retry_after_seconds(provider, server):
+async def test_429_carries_retry_after_seconds(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Respond429(retry_after=7))
 
     with pytest.raises(AIRetryableError) as caught:
@@ -271,7 +301,9 @@ async def test_429_carries_retry_after_seconds(provider, server):
     assert len(server.requests) == 1
 
 
-async def test_429_retry_after_ms_header(provider, server):
+async def test_429_retry_after_ms_header(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Respond429(retry_after_ms=1500))
 
     with pytest.raises(AIRetryableError) as caught:
@@ -280,7 +312,9 @@ async def test_429_retry_after_ms_header(provider, server):
     assert caught.value.retry_after == 1.5
 
 
-async def test_429_retry_after_http_date(provider, server):
+async def test_429_retry_after_http_date(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     server.script("chat", Respond429(retry_after=when))
 
@@ -291,7 +325,7 @@ async def test_429_retry_after_http_date(provider, server):
     assert 25 <= caught.value.retry_after <= 30
 
 
-async def test_429_without_retry_after(provider, server):
+async def test_429_without_retry_after(provider: OpenAIProvider, server: FakeOpenAIServer) -> None:
     server.script("chat", Respond429())
 
     with pytest.raises(AIRetryableError) as caught:
@@ -301,7 +335,9 @@ async def test_429_without_retry_after(provider, server):
 
 
 @pytest.mark.parametrize("status", [408, 409, 502, 503, 504])
-async def test_transient_statuses_are_retryable(provider, server, status):
+async def test_transient_statuses_are_retryable(
+    provider: OpenAIProvider, server: FakeOpenAIServer, status: int
+) -> None:
     server.script("images", Status(status, "try later"))
 
     with pytest.raises(AIRetryableError, match=str(status)):
@@ -310,7 +346,7 @@ async def test_transient_statuses_are_retryable(provider, server, status):
     assert len(server.requests) == 1
 
 
-async def test_503_with_retry_after(provider, server):
+async def test_503_with_retry_after(provider: OpenAIProvider, server: FakeOpenAIServer) -> None:
     server.script("chat", Status(503, "overloaded", headers={"Retry-After": "3"}))
 
     with pytest.raises(AIRetryableError) as caught:
@@ -320,7 +356,9 @@ async def test_503_with_retry_after(provider, server):
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
-async def test_other_4xx_are_item_errors_with_status_and_message(provider, server, status):
+async def test_other_4xx_are_item_errors_with_status_and_message(
+    provider: OpenAIProvider, server: FakeOpenAIServer, status: int
+) -> None:
     server.script("chat", Status(status, "Invalid value for 'model'"))
 
     with pytest.raises(AIItemError) as caught:
@@ -331,7 +369,7 @@ async def test_other_4xx_are_item_errors_with_status_and_message(provider, serve
     assert len(server.requests) == 1
 
 
-async def test_timeout_is_retryable(server):
+async def test_timeout_is_retryable(server: FakeOpenAIServer) -> None:
     ai = OpenAIProvider(api_key=API_KEY, base_url=server.base_url, timeout=0.5)
     server.script("chat", Delay(2))
     started = time.monotonic()
@@ -345,14 +383,16 @@ async def test_timeout_is_retryable(server):
     assert len(server.requests) == 1
 
 
-async def test_dropped_connection_is_retryable(provider, server):
+async def test_dropped_connection_is_retryable(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Disconnect())
 
     with pytest.raises(AIRetryableError):
         await provider.write_article(ArticleBrief(task_id=1, title="T"), model=MODEL)
 
 
-async def test_unreachable_server_is_retryable():
+async def test_unreachable_server_is_retryable() -> None:
     with FakeOpenAIServer() as fake:
         base_url = fake.base_url
     ai = OpenAIProvider(api_key=API_KEY, base_url=base_url, timeout=2)
@@ -366,7 +406,9 @@ async def test_unreachable_server_is_retryable():
 # Repair: exactly one extra round-trip
 
 
-async def test_malformed_json_once_is_repaired(provider, server):
+async def test_malformed_json_once_is_repaired(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", MalformedJSON())
 
     draft = await provider.write_article(ArticleBrief(task_id=1, title="Grinders"), model=MODEL)
@@ -380,7 +422,9 @@ async def test_malformed_json_once_is_repaired(provider, server):
     assert second.body["response_format"] == first.body["response_format"]
 
 
-async def test_malformed_json_twice_is_an_item_error(provider, server):
+async def test_malformed_json_twice_is_an_item_error(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", MalformedJSON(), MalformedJSON())
 
     with pytest.raises(AIItemError, match="still invalid after one repair"):
@@ -389,7 +433,9 @@ async def test_malformed_json_twice_is_an_item_error(provider, server):
     assert len(server.requests) == 2
 
 
-async def test_schema_violation_is_repaired(provider, server):
+async def test_schema_violation_is_repaired(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Content({"title": "T", "body": "", "meta_description": "d", "slug": "t"}))
 
     draft = await provider.write_article(ArticleBrief(task_id=1, title="T"), model=MODEL)
@@ -398,8 +444,10 @@ async def test_schema_violation_is_repaired(provider, server):
     assert "body" in server.requests[1].messages[3]["content"]
 
 
-async def test_names_left_out_or_invalid_are_dropped_not_failed(provider, server):
-    def damage(content, _):
+async def test_names_left_out_or_invalid_are_dropped_not_failed(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    def damage(content: dict[str, Any], _: RecordedRequest) -> None:
         content["clusters"][0]["name"] = ""
         content["clusters"][1]["id"] = 999
         content["clusters"].append(dict(content["clusters"][2]))
@@ -411,8 +459,10 @@ async def test_names_left_out_or_invalid_are_dropped_not_failed(provider, server
     assert len(server.requests) == 1
 
 
-async def test_a_reply_with_no_usable_name_is_repaired_then_an_item_error(provider, server):
-    def nothing(content, _):
+async def test_a_reply_with_no_usable_name_is_repaired_then_an_item_error(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    def nothing(content: dict[str, Any], _: RecordedRequest) -> None:
         content["clusters"] = []
 
     server.script("chat", Mutate(nothing))
@@ -424,7 +474,9 @@ async def test_a_reply_with_no_usable_name_is_repaired_then_an_item_error(provid
         await provider.name_clusters(CANDIDATES, model=MODEL)
 
 
-async def test_refusal_is_an_item_error_without_repair(provider, server):
+async def test_refusal_is_an_item_error_without_repair(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", Refusal("I can't write that."))
 
     with pytest.raises(AIItemError, match="refused"):
@@ -433,7 +485,9 @@ async def test_refusal_is_an_item_error_without_repair(provider, server):
     assert len(server.requests) == 1
 
 
-async def test_error_during_repair_keeps_its_kind(provider, server):
+async def test_error_during_repair_keeps_its_kind(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
     server.script("chat", MalformedJSON(), Respond429(retry_after=2))
 
     with pytest.raises(AIRetryableError) as caught:
@@ -453,7 +507,9 @@ async def test_error_during_repair_keeps_its_kind(provider, server):
         Respond429(message=f"quota exceeded for {API_KEY}"),
     ],
 )
-async def test_the_key_never_appears_in_errors(provider, server, behaviour):
+async def test_the_key_never_appears_in_errors(
+    provider: OpenAIProvider, server: FakeOpenAIServer, behaviour: Behaviour
+) -> None:
     server.script("chat", behaviour)
 
     with pytest.raises((AIItemError, AIRetryableError)) as caught:
@@ -465,7 +521,7 @@ async def test_the_key_never_appears_in_errors(provider, server, behaviour):
     assert caught.value.__cause__ is None
 
 
-async def test_the_key_never_appears_after_a_failed_repair(server):
+async def test_the_key_never_appears_after_a_failed_repair(server: FakeOpenAIServer) -> None:
     ai = OpenAIProvider(api_key=API_KEY, base_url=server.base_url, timeout=5)
     server.script("chat", MalformedJSON(API_KEY), MalformedJSON(API_KEY))
     try:
@@ -480,7 +536,7 @@ async def test_the_key_never_appears_after_a_failed_repair(server):
 # The fake server itself, from synchronous code
 
 
-def test_fake_server_answers_plain_http_and_records_requests():
+def test_fake_server_answers_plain_http_and_records_requests() -> None:
     with FakeOpenAIServer() as fake:
         body = {
             "model": "m",
@@ -504,7 +560,7 @@ def test_fake_server_answers_plain_http_and_records_requests():
         assert fake.requests[0].headers["authorization"] == "Bearer k"
 
 
-def test_fake_server_latency_and_clean_stop_during_a_delay():
+def test_fake_server_latency_and_clean_stop_during_a_delay() -> None:
     fake = FakeOpenAIServer(latency_seconds=0.2).start()
     started = time.monotonic()
     with pytest.raises(urllib.error.HTTPError):
@@ -524,7 +580,7 @@ def test_fake_server_latency_and_clean_stop_during_a_delay():
     assert not waiting.is_alive()
 
 
-def _post_quietly(url):
+def _post_quietly(url: str) -> None:
     request = urllib.request.Request(url, data=b"{}", headers={"Content-Type": "application/json"})
     with contextlib.suppress(urllib.error.URLError, OSError):
         urllib.request.urlopen(request, timeout=10).close()

@@ -16,8 +16,8 @@ WEEKDAYS_9_14_18 = Calendar(
 )
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_slots_by_day_time_and_daily_limit_across_several_days() -> None:
