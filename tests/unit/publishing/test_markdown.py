@@ -8,7 +8,7 @@ import pytest
 from pressrun.publishing.markdown import markdown_to_html
 
 
-def test_markdown_to_html_escapes_and_formats():
+def test_markdown_to_html_escapes_and_formats() -> None:
     html = markdown_to_html(
         "# T <script>\n\n1. one\n2. two\n\n> quoted\n\n```\na < b\n```\n\n"
         "![x](javascript:alert(1)) `co*de*` a_b_c"

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -116,7 +117,9 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
 # -- folder ------------------------------------------------------------------------------------
 
 
-async def test_folder_writes_markdown_front_matter_and_images(tmp_path, item):
+async def test_folder_writes_markdown_front_matter_and_images(
+    tmp_path: Path, item: PublishItem
+) -> None:
     root = tmp_path / "out"
     progress = Progress()
     result = await FolderPublisher(root).publish(item, PublishState(), progress)
@@ -148,7 +151,7 @@ async def test_folder_writes_markdown_front_matter_and_images(tmp_path, item):
     assert "### A detail" in body and "**bold**" in body
 
 
-async def test_folder_publish_is_idempotent(tmp_path, item):
+async def test_folder_publish_is_idempotent(tmp_path: Path, item: PublishItem) -> None:
     root = tmp_path / "out"
     publisher = FolderPublisher(root)
     first = await publisher.publish(item, PublishState(), Progress())
@@ -165,7 +168,9 @@ async def test_folder_publish_is_idempotent(tmp_path, item):
     ]
 
 
-async def test_folder_uses_publish_at_and_a_safe_directory(tmp_path, item):
+async def test_folder_uses_publish_at_and_a_safe_directory(
+    tmp_path: Path, item: PublishItem
+) -> None:
     moment = datetime(2030, 5, 1, 9, 30, tzinfo=UTC)
     item = item.model_copy(update={"slug": "../../escape me", "publish_at": moment})
     result = await FolderPublisher(tmp_path / "out").publish(item, PublishState(), Progress())
@@ -178,7 +183,7 @@ async def test_folder_uses_publish_at_and_a_safe_directory(tmp_path, item):
 
 
 @pytest.fixture
-def wp():
+def wp() -> Iterator[FakeWordPressServer]:
     with FakeWordPressServer() as server:
         yield server
 
@@ -189,7 +194,7 @@ def _publisher(wp: FakeWordPressServer, password: str | None = None) -> WordPres
     )
 
 
-async def test_wordpress_happy_path(wp, item):
+async def test_wordpress_happy_path(wp: FakeWordPressServer, item: PublishItem) -> None:
     wp.add_term("categories", "gardening")  # exists, other case: reused, not duplicated
     progress = Progress()
     result = await _publisher(wp).publish(item, PublishState(), progress)
@@ -233,7 +238,9 @@ async def test_wordpress_happy_path(wp, item):
     assert progress.last.remote_id == result.remote_id
 
 
-async def test_wordpress_future_publish_at_schedules(wp, item):
+async def test_wordpress_future_publish_at_schedules(
+    wp: FakeWordPressServer, item: PublishItem
+) -> None:
     moment = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
     item = item.model_copy(update={"publish_at": moment})
     await _publisher(wp).publish(item, PublishState(), Progress())
@@ -242,7 +249,9 @@ async def test_wordpress_future_publish_at_schedules(wp, item):
     assert post["date_gmt"] == moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-async def test_wordpress_lost_create_response_publishes_exactly_once(wp, item):
+async def test_wordpress_lost_create_response_publishes_exactly_once(
+    wp: FakeWordPressServer, item: PublishItem
+) -> None:
     wp.drop_response_after_create_post()
     publisher, progress = _publisher(wp), Progress()
     with pytest.raises(PublishRetryableError):
@@ -263,7 +272,9 @@ async def test_wordpress_lost_create_response_publishes_exactly_once(wp, item):
     assert [r.method for r in wp.requests[before:]] == ["GET"]
 
 
-async def test_wordpress_media_never_uploaded_twice_across_a_retry(wp, item):
+async def test_wordpress_media_never_uploaded_twice_across_a_retry(
+    wp: FakeWordPressServer, item: PublishItem
+) -> None:
     wp.fail_next("POST", r"/wp-json/wp/v2/media/\d+", 503)  # alt update of the first upload
     publisher, progress = _publisher(wp), Progress()
     with pytest.raises(PublishRetryableError):
@@ -285,7 +296,9 @@ async def test_wordpress_media_never_uploaded_twice_across_a_retry(wp, item):
     assert featured["alt_text"] == "Red tomatoes [ripe]"
 
 
-async def test_wordpress_slug_lookup_adopts_existing_post(wp, item):
+async def test_wordpress_slug_lookup_adopts_existing_post(
+    wp: FakeWordPressServer, item: PublishItem
+) -> None:
     post_id = wp.add_post("grow-tomatoes", status="draft")
     progress = Progress()
     result = await _publisher(wp).publish(item, PublishState(), progress)
@@ -294,7 +307,7 @@ async def test_wordpress_slug_lookup_adopts_existing_post(wp, item):
     assert wp.media == [] and len(wp.posts) == 1
 
 
-async def test_wordpress_error_mapping(wp, item):
+async def test_wordpress_error_mapping(wp: FakeWordPressServer, item: PublishItem) -> None:
     with pytest.raises(PublishPermanentError, match="credentials"):
         await _publisher(wp, password="wrong").publish(item, PublishState(), Progress())
     wp.fail_next("GET", "/wp-json/wp/v2/posts", 429)
@@ -315,7 +328,7 @@ async def test_wordpress_error_mapping(wp, item):
         await _publisher(wp).publish(item, PublishState(), Progress())
 
 
-async def test_wordpress_unreachable_is_retryable(item):
+async def test_wordpress_unreachable_is_retryable(item: PublishItem) -> None:
     with FakeWordPressServer() as wp:
         url = wp.base_url
     publisher = WordPressPublisher(url, "u", "p", timeout=2)
@@ -325,7 +338,7 @@ async def test_wordpress_unreachable_is_retryable(item):
     assert (check.ok, check.problem) == (False, "unreachable")
 
 
-async def test_check_connection_explains_problems(wp):
+async def test_check_connection_explains_problems(wp: FakeWordPressServer) -> None:
     check = await _publisher(wp).check_connection()
     assert check.ok and check.problem is None and "editor" in check.detail
 
@@ -349,7 +362,7 @@ async def test_check_connection_explains_problems(wp):
     assert "Permalinks" in check.detail
 
 
-async def test_check_connection_missing_capability():
+async def test_check_connection_missing_capability() -> None:
     with FakeWordPressServer(capabilities={"publish_posts": False, "upload_files": True}) as wp:
         check = await _publisher(wp).check_connection()
     assert (check.ok, check.problem) == (False, "missing_capability")
@@ -406,7 +419,7 @@ class Receiver:
         self.httpd.server_close()
 
 
-async def test_webhook_signed_delivery(item):
+async def test_webhook_signed_delivery(item: PublishItem) -> None:
     with Receiver("s3cret") as receiver:
         progress = Progress()
         result = await WebhookPublisher(receiver.url, "s3cret").publish(
@@ -432,7 +445,7 @@ async def test_webhook_signed_delivery(item):
     assert not verify_signature("s3cret", stale, body, sign("s3cret", stale, body), now=now)
 
 
-async def test_webhook_wrong_secret_is_permanent_and_5xx_retryable(item):
+async def test_webhook_wrong_secret_is_permanent_and_5xx_retryable(item: PublishItem) -> None:
     with Receiver("s3cret") as receiver:
         with pytest.raises(PublishPermanentError):
             await WebhookPublisher(receiver.url, "wrong").publish(item, PublishState(), Progress())
