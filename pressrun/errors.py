@@ -1,7 +1,30 @@
-"""Domain errors raised by stages and services; the API and activities each map them once."""
+"""Domain errors raised by stages and services; the API and activities each map them once.
+
+The tree (HTTP status as `pressrun.api.errors` answers it):
+
+    PressrunError
+    ├── NotFoundError ................... 404  no such site, run or item for this account
+    ├── InsufficientCreditsError ........ 402  the run (or a batch's charge) needs more credits
+    ├── RunAlreadyActiveError ........... 409  the per-site lock: a run is in flight
+    ├── InvalidTransitionError .......... 409  not possible in the current state
+    │   ├── UpdateRejectedError                 a workflow's handler refused the update
+    │   └── WorkflowNotRunningError             no such workflow is running
+    ├── TemporalUnavailableError ........ 503  Temporal (or a worker) did not answer
+    │   └── UpdateNotAnsweredError              no worker took the update in time
+    ├── AuthenticationError ............. 401  no API key, or an unknown or revoked one
+    ├── PermissionDeniedError ........... 403  a valid key without the right to the route
+    ├── FieldError ...................... 422  input that failed validation, fields named
+    └── PublishError (publishing.base)         a delivery to a publisher failed
+        ├── PublishRetryableError               retried by the publish workflow
+        └── PublishPermanentError               fails the publication at once
+
+AI provider errors (`pressrun.ai.base.AIError`: retryable or per item) are not domain
+errors: activities turn them into Temporal retries or failed items.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 
@@ -47,6 +70,26 @@ class InvalidTransitionError(PressrunError):
         self.run_id = run_id
         self.status = status
         super().__init__(message)
+
+
+class UpdateRejectedError(InvalidTransitionError):
+    """The workflow's handler (or its validator) refused the update; nothing changed."""
+
+
+class UpdateNotAnsweredError(TemporalUnavailableError):
+    """No worker took the update within its timeout: the workflow itself may be fine."""
+
+    def __init__(self, timeout: timedelta) -> None:
+        self.timeout = timeout
+        super().__init__(f"No worker answered within {timeout.total_seconds():g}s.")
+
+
+class WorkflowNotRunningError(InvalidTransitionError):
+    """The server has no such workflow running (it never started, or it has finished)."""
+
+    def __init__(self, rpc_message: str) -> None:
+        self.rpc_message = rpc_message
+        super().__init__(f"The workflow is not running ({rpc_message}).")
 
 
 class AuthenticationError(PressrunError):

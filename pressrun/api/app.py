@@ -19,6 +19,8 @@ from pressrun.api.routers import (
     events,
     health,
     integration,
+    keywords,
+    publishing,
     sites,
 )
 from pressrun.api.state import ApiState
@@ -55,6 +57,8 @@ def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
         accounts.router,
         admin.router,
         sites.router,
+        keywords.router,
+        publishing.router,
         content.router,
         credits.router,
         automation.router,

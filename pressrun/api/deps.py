@@ -30,15 +30,8 @@ StateDep = Annotated[ApiState, Depends(get_state)]
 
 def get_session(state: StateDep) -> Iterator[Session]:
     """One session per request; committed when the handler returns, rolled back on error."""
-    session = state.sessions()
-    try:
+    with transaction(state.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # Committed before the response is sent: a client that sees 2xx finds the change stored.

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 
 def _default(value: Any) -> Any:
@@ -21,8 +21,8 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-class FastJSONResponse(Response):
-    media_type = "application/json"
+class FastJSONResponse(JSONResponse):
+    """A JSONResponse to FastAPI (so OpenAPI shows the route's declared model), rendered here."""
 
     def render(self, content: Any) -> bytes:
         return json.dumps(content, default=_default, separators=(",", ":")).encode()

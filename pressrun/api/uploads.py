@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from pressrun.api.content_schemas import KeywordIn
+from pressrun.api.schemas.keywords import KeywordIn
 from pressrun.errors import FieldError
 
 # Room for the multipart boundaries and part headers around the file itself.

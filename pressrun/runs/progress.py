@@ -45,6 +45,47 @@ def latest_run(session: Session, site_id: int) -> AutomationRun | None:
     ).first()
 
 
+def run_history(
+    session: Session,
+    site_id: int,
+    *,
+    status: RunStatus | None = None,
+    started_from: datetime | None = None,
+    started_to: datetime | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AutomationRun], int]:
+    """One page of the site's runs, newest first, and how many match in all."""
+    where: list[Any] = [AutomationRun.site_id == site_id]
+    if status is not None:
+        where.append(AutomationRun.status == status)
+    if started_from is not None:
+        where.append(col(AutomationRun.started_at) >= started_from)
+    if started_to is not None:
+        where.append(col(AutomationRun.started_at) <= started_to)
+    total = session.exec(select(func.count()).select_from(AutomationRun).where(*where)).one()
+    runs = session.exec(
+        select(AutomationRun)
+        .where(*where)
+        .order_by(col(AutomationRun.started_at).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(runs), total
+
+
+def log_after(session: Session, run_id: str, after_id: int, limit: int) -> list[AutomationLog]:
+    """The run's log rows after `after_id`, oldest first."""
+    return list(
+        session.exec(
+            select(AutomationLog)
+            .where(AutomationLog.run_id == run_id, col(AutomationLog.id) > after_id)
+            .order_by(col(AutomationLog.id))
+            .limit(limit)
+        ).all()
+    )
+
+
 def stage_result(run: AutomationRun, number: int) -> dict[str, Any]:
     return dict(getattr(run, f"stage_{number}_result") or {})
 

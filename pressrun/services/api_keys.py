@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from pressrun.errors import NotFoundError
 from pressrun.models import ApiKey
 from pressrun.models.base import utcnow
 
@@ -45,3 +46,13 @@ def revoke_keys_named(session: Session, account_id: int, name: str) -> None:
     ):
         if row.revoked_at is None:
             row.revoked_at = utcnow()
+
+
+def revoke_key_of(session: Session, account_id: int, key_id: int) -> ApiKey:
+    """Revoke one of the account's keys (again is no change); another account's is not found."""
+    key = session.get(ApiKey, key_id)
+    if key is None or key.account_id != account_id:
+        raise NotFoundError(f"API key {key_id} not found.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return key

@@ -1,13 +1,15 @@
 """Stage 7, finished drafts → review → scheduled: approval and publish slots per PublishingSettings.
 
 With auto-approval, ready drafts are approved; otherwise they wait in review. With auto-publish,
-approved articles get the next free slots of the site's calendar; the activity then starts a
+approved articles get the next free slots of the site's calendar (the rules of
+`services.content_review`, which the API's approvals follow too); the activity then starts a
 publish workflow (a durable timer) for each one this batch scheduled.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -16,7 +18,8 @@ from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Content, ImagePrompt
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus, ItemStatus
-from pressrun.publishing.publications import schedule_next_slots, withdrawn_condition
+from pressrun.publishing.publications import withdrawn_condition
+from pressrun.services.content_review import auto_schedule, review_drafts
 from pressrun.services.site_config import publishing_settings
 from pressrun.stages.common import StageDeps, commit_batch, committed_result, read
 
@@ -74,8 +77,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         return BatchResult(remaining=0)
 
     def write(session: Session) -> BatchResult:
-        settings = publishing_settings(session, req.site_id)
-        auto_approve = settings.auto_approval_enabled
+        auto_approve = publishing_settings(session, req.site_id).auto_approval_enabled
         drafts = session.exec(
             select(Content)
             .where(*_ready_condition(req.site_id))
@@ -84,22 +86,23 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         ).all()
         result = BatchResult(processed=len(drafts))
         now = utcnow()
-        for content in drafts:
-            content.status = ContentStatus.APPROVED if auto_approve else ContentStatus.REVIEW
-            content.updated_at = now
+        review_drafts(drafts, approve=auto_approve, now=now)
         if auto_approve:
             result.approved = len(drafts)
         else:
             result.created = len(drafts)
         session.flush()
-        if settings.auto_publish_enabled:
-            approved = session.exec(
+
+        def awaiting_slot() -> Sequence[Content]:
+            return session.exec(
                 select(Content)
                 .where(*_awaiting_slot_condition(req.site_id))
                 .order_by(col(Content.id))
                 .limit(req.limit)
             ).all()
-            scheduled = schedule_next_slots(session, req.site_id, list(approved), req.now or now)
+
+        scheduled = auto_schedule(session, req.site_id, awaiting_slot, req.now or now)
+        if scheduled is not None:
             result.scheduled = [publication.content_id for publication in scheduled]
             # Articles approved earlier count once slotted; those the calendar had no room
             # for stay approved and uncounted, so a full calendar ends the stage.

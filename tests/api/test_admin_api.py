@@ -10,14 +10,13 @@ import httpx
 import pytest
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.contracts.launch import schedule_id
 from pressrun.contracts.run import RunOutcome
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import AutomationConfig, AutomationRun
 from pressrun.services.keywords import demo_keywords, import_keywords
-from pressrun.worker import build_worker
+from pressrun.worker import WorkerFleet, build_worker
 from tests.api.conftest import ADMIN, ApiServer, Tenant, new_site
 from tests.conftest import FULL_BUDGETS
 from tests.helpers import wait_for
@@ -26,7 +25,7 @@ from tests.helpers import wait_for
 @pytest.fixture
 async def dev_worker(
     dev_env: WorkflowEnvironment, api: ApiServer, sessions: SessionFactory, provider: Any
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[WorkerFleet]:
     async with build_worker(dev_env.client, api.settings, sessions, provider) as worker:
         yield worker
 
@@ -67,7 +66,7 @@ async def test_member_keys_are_refused(http: httpx.AsyncClient, tenant: Tenant) 
 async def test_admin_trigger_runs_a_test_mode_site_at_once(
     http: httpx.AsyncClient,
     tenant: Tenant,
-    dev_worker: Worker,
+    dev_worker: WorkerFleet,
     dev_env: WorkflowEnvironment,
     sessions: SessionFactory,
 ) -> None:
@@ -90,7 +89,7 @@ async def test_admin_trigger_runs_a_test_mode_site_at_once(
 async def test_test_trigger_at_starts_a_run_at_that_moment(
     http: httpx.AsyncClient,
     tenant: Tenant,
-    dev_worker: Worker,
+    dev_worker: WorkerFleet,
     dev_env: WorkflowEnvironment,
     sessions: SessionFactory,
 ) -> None:

@@ -13,12 +13,11 @@ import httpx
 import pytest
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import AutomationConfig
 from pressrun.services.keywords import demo_keywords, import_keywords
-from pressrun.worker import build_worker
+from pressrun.worker import WorkerFleet, build_worker
 from tests.api.conftest import ADMIN, ApiServer, Tenant, new_site, new_tenant
 from tests.conftest import FULL_BUDGETS
 from tests.helpers import run_row, wait_for
@@ -43,7 +42,7 @@ async def run_to_end(env: WorkflowEnvironment, site_id: int) -> None:
 @pytest.fixture
 async def api_worker(
     dev_env: WorkflowEnvironment, api: ApiServer, sessions: SessionFactory, provider: Any
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[WorkerFleet]:
     async with build_worker(dev_env.client, api.settings, sessions, provider) as worker:
         yield worker
 
@@ -51,7 +50,7 @@ async def api_worker(
 async def test_run_now_to_completion_with_every_read_endpoint(
     http: httpx.AsyncClient,
     tenant: Tenant,
-    api_worker: Worker,
+    api_worker: WorkerFleet,
     dev_env: WorkflowEnvironment,
     sessions: SessionFactory,
 ) -> None:
@@ -114,7 +113,7 @@ async def test_run_now_to_completion_with_every_read_endpoint(
 async def test_twenty_concurrent_run_now_give_one_run(
     http: httpx.AsyncClient,
     tenant: Tenant,
-    api_worker: Worker,
+    api_worker: WorkerFleet,
     sessions: SessionFactory,
     dev_env: WorkflowEnvironment,
 ) -> None:
@@ -157,7 +156,7 @@ async def test_run_now_short_of_credits_is_402(
 async def test_pause_resume_cancel_through_the_api(
     http: httpx.AsyncClient,
     tenant: Tenant,
-    api_worker: Worker,
+    api_worker: WorkerFleet,
     dev_env: WorkflowEnvironment,
     sessions: SessionFactory,
 ) -> None:
@@ -239,7 +238,7 @@ async def _read_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any
 
 
 async def test_event_stream_follows_every_batch_and_closes_with_the_run(
-    http: httpx.AsyncClient, tenant: Tenant, api_worker: Worker, sessions: SessionFactory
+    http: httpx.AsyncClient, tenant: Tenant, api_worker: WorkerFleet, sessions: SessionFactory
 ) -> None:
     site = await new_site(http, tenant)
     only_stage_1 = {f"stage_{n}_enabled": False for n in (2, 3, 4, 5, 6, 7)}
@@ -325,7 +324,7 @@ async def test_auth_and_tenancy_on_every_automation_route(
 async def test_run_of_another_site_is_404(
     http: httpx.AsyncClient,
     tenant: Tenant,
-    api_worker: Worker,
+    api_worker: WorkerFleet,
     sessions: SessionFactory,
     dev_env: WorkflowEnvironment,
 ) -> None:

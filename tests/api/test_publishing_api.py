@@ -13,11 +13,10 @@ import httpx
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from pressrun.contracts.publish import PUBLISH_STATE_QUERY, PublishWait, publish_workflow_id
 from pressrun.db import SessionFactory
-from pressrun.worker import build_worker
+from pressrun.worker import WorkerFleet, build_worker
 from tests.api.conftest import ApiServer, Tenant, new_site
 from tests.conftest import installed_binary
 from tests.fakes.wordpress_server import FakeWordPressServer
@@ -37,7 +36,7 @@ FOLDER = {
 @pytest.fixture
 async def dev_worker(
     dev_env: WorkflowEnvironment, api: ApiServer, sessions: SessionFactory, provider: Any
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[WorkerFleet]:
     async with build_worker(dev_env.client, api.settings, sessions, provider) as worker:
         yield worker
 
@@ -61,7 +60,7 @@ async def test_approve_schedules_then_move_withdraw_and_publish(
     other_tenant: Tenant,
     api: ApiServer,
     dev_env: WorkflowEnvironment,
-    dev_worker: Worker,
+    dev_worker: WorkerFleet,
     sessions: SessionFactory,
 ) -> None:
     site = await new_site(http, tenant, timezone="Europe/Berlin")
@@ -168,7 +167,7 @@ async def test_connection_check_failed_publish_and_retry(
     tenant: Tenant,
     api: ApiServer,
     dev_env: WorkflowEnvironment,
-    dev_worker: Worker,
+    dev_worker: WorkerFleet,
     sessions: SessionFactory,
 ) -> None:
     site = await new_site(http, tenant)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
-from sqlmodel import col, func, select
+from fastapi import APIRouter, status
 
 from pressrun.api.deps import AccountId, Admin, SessionDep, StateDep
-from pressrun.api.schemas import (
+from pressrun.api.paging import PagingDep, page_of, rows_of
+from pressrun.api.schemas.accounts import (
     AccountCreate,
     AccountCreated,
     AccountOut,
@@ -14,13 +14,12 @@ from pressrun.api.schemas import (
     ApiKeyCreated,
     ApiKeyOut,
     CreditGrant,
-    Page,
 )
+from pressrun.api.schemas.common import Page
 from pressrun.errors import NotFoundError
 from pressrun.models import Account, ApiKey
-from pressrun.models.base import utcnow
 from pressrun.services.accounts import create_account, grant_credits
-from pressrun.services.api_keys import issue_key
+from pressrun.services.api_keys import issue_key, revoke_key_of
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -37,17 +36,8 @@ def create(body: AccountCreate, session: SessionDep, _: Admin) -> AccountCreated
 
 
 @router.get("/accounts", response_model=Page[AccountOut])
-def list_accounts(
-    session: SessionDep,
-    _: Admin,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
-) -> Page[AccountOut]:
-    total = session.exec(select(func.count()).select_from(Account)).one()
-    rows = session.exec(select(Account).order_by(col(Account.id)).offset(offset).limit(limit))
-    return Page(
-        items=[AccountOut.model_validate(a) for a in rows], total=total, limit=limit, offset=offset
-    )
+def list_accounts(session: SessionDep, _: Admin, paging: PagingDep) -> Page[AccountOut]:
+    return page_of(session, Account, [], paging, AccountOut)
 
 
 @router.post("/accounts/{account_id}/credits", response_model=AccountOut)
@@ -74,17 +64,11 @@ def create_key(body: ApiKeyCreate, session: SessionDep, account_id: AccountId) -
 
 @router.get("/api-keys", response_model=list[ApiKeyOut])
 def list_keys(session: SessionDep, account_id: AccountId) -> list[ApiKeyOut]:
-    rows = session.exec(
-        select(ApiKey).where(ApiKey.account_id == account_id).order_by(col(ApiKey.id))
-    )
+    rows = rows_of(session, ApiKey, ApiKey.account_id == account_id)
     return [ApiKeyOut.model_validate(k) for k in rows]
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_key(key_id: int, session: SessionDep, account_id: AccountId, state: StateDep) -> None:
-    key = session.get(ApiKey, key_id)
-    if key is None or key.account_id != account_id:
-        raise NotFoundError(f"API key {key_id} not found.")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
+    revoke_key_of(session, account_id, key_id)
     state.keys.forget_account_key(key_id)

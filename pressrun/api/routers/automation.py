@@ -6,57 +6,63 @@ control goes through the run's workflow (updates, or signals when no worker answ
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlmodel import Session, col, func, select
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.service import RPCError
+from sqlmodel import Session
 
 from pressrun.api.deps import QuerySite, SessionDep, SiteIdQuery, StateDep, read_for_site
 from pressrun.api.responses import FastJSONResponse
 from pressrun.api.scheduling import sync_site_schedule
-from pressrun.contracts.run import ControlReply, LiveDetail, PrepareRequest
-from pressrun.errors import (
-    InsufficientCreditsError,
-    InvalidTransitionError,
-    NotFoundError,
-    PermissionDeniedError,
+from pressrun.api.schemas.automation import (
+    AutomationConfigOut,
+    ControlAppliedOut,
+    ControlRecordedOut,
+    CurrentProcessingOut,
+    CurrentRunOut,
+    EstimateOut,
+    LogEntryOut,
+    LogsOut,
+    PipelineOverviewOut,
+    ProcessingOut,
+    RunProgressOut,
+    RunStartedOut,
+    RunSummaryOut,
+    StageEstimateOut,
 )
-from pressrun.models import AutomationLog, AutomationRun, Site
-from pressrun.models.automation import FINISHED_STATUSES, RunStatus
-from pressrun.runs import progress
-from pressrun.runs.control import new_run_id, start_run
+from pressrun.api.schemas.common import Page
+from pressrun.api.state import ApiState
+from pressrun.contracts.run import ControlAction
+from pressrun.errors import PermissionDeniedError
+from pressrun.models import AutomationRun
+from pressrun.models.automation import RunStatus
+from pressrun.runs import control, progress
 from pressrun.runs.planning import plan_for_site
-from pressrun.runs.records import ensure_run_row
 from pressrun.services.settings_patch import update_config
 from pressrun.services.settings_view import config_json
 from pressrun.services.site_config import get_or_create_config
-from pressrun.workflows.automation_run import AutomationRunWorkflow
 
 router = APIRouter(prefix="/api/v1/automation", tags=["automation"])
 
 RunIdQuery = Annotated[str, Query(min_length=1, max_length=64)]
 TEST_MODE_FIELDS = frozenset({"test_mode_enabled", "test_trigger_at"})
+CONTROL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": ControlRecordedOut,
+        "description": "No worker answered in time: the request is recorded as a signal.",
+    }
+}
 
 
-def _run_of_site(session: Session, site_id: int, run_id: str) -> AutomationRun:
-    run = session.get(AutomationRun, run_id)
-    if run is None or run.site_id != site_id:
-        raise NotFoundError(f"Run {run_id} not found for site {site_id}.")
-    return run
-
-
-@router.get("/config/")
+@router.get("/config/", response_model=AutomationConfigOut)
 def get_config(site: QuerySite, session: SessionDep) -> dict[str, Any]:
     """The site's automation config (created from the defaults on first read)."""
     return config_json(get_or_create_config(session, site))
 
 
-@router.put("/update_config/")
+@router.put("/update_config/", response_model=AutomationConfigOut)
 async def put_config(
     site: QuerySite,
     session: SessionDep,
@@ -75,40 +81,22 @@ async def put_config(
     return config_json(config)
 
 
-@router.post("/run_now/")
-async def run_now(site: QuerySite, session: SessionDep, state: StateDep) -> dict[str, Any]:
+@router.post("/run_now/", response_model=RunStartedOut)
+async def run_now(site: QuerySite, session: SessionDep, state: StateDep) -> RunStartedOut:
     """Start a manual run and return its ID at once (409 when one runs, 402 when short)."""
-    plan = await asyncio.to_thread(plan_for_site, session, site, state.settings)
-    if plan.balance < plan.required:
-        raise InsufficientCreditsError(required=plan.required, balance=plan.balance)
-    client = await state.temporal()
-    run_id = new_run_id()
-    started = await start_run(
-        client, state.settings, site_id=site.id or 0, account_id=site.account_id, run_id=run_id
+    started = await control.start_manual_run(state.temporal, session, state.settings, site)
+    return RunStartedOut(
+        run_id=started.run_id,
+        workflow_id=started.workflow_id,
+        status="running",
+        estimate=float(started.plan.estimate),
+        required=float(started.plan.required),
+        balance=float(started.plan.balance),
+        message="Run started.",
     )
-    ensure_run_row(
-        session,
-        PrepareRequest(
-            run_id=run_id,
-            site_id=site.id or 0,
-            account_id=site.account_id,
-            workflow_id=started.workflow_id,
-            trigger_type="manual",
-        ),
-        None,
-    )
-    return {
-        "run_id": run_id,
-        "workflow_id": started.workflow_id,
-        "status": "running",
-        "estimate": float(plan.estimate),
-        "required": float(plan.required),
-        "balance": float(plan.balance),
-        "message": "Run started.",
-    }
 
 
-@router.get("/current_run/", response_class=FastJSONResponse)
+@router.get("/current_run/", response_class=FastJSONResponse, response_model=CurrentRunOut)
 async def current_run(request: Request, state: StateDep, site_id: SiteIdQuery) -> Response:
     """The run in progress (running or paused), or null."""
 
@@ -119,17 +107,19 @@ async def current_run(request: Request, state: StateDep, site_id: SiteIdQuery) -
     return FastJSONResponse(await read_for_site(request, state, site_id, read))
 
 
-@router.get("/pipeline_overview/", response_class=FastJSONResponse)
+@router.get(
+    "/pipeline_overview/", response_class=FastJSONResponse, response_model=PipelineOverviewOut
+)
 async def pipeline_overview(request: Request, state: StateDep, site_id: SiteIdQuery) -> Response:
     return FastJSONResponse(
         await read_for_site(request, state, site_id, progress.pipeline_overview)
     )
 
 
-@router.get("/current_processing/")
+@router.get("/current_processing/", response_model=CurrentProcessingOut)
 async def current_processing(
     request: Request, state: StateDep, site_id: SiteIdQuery
-) -> dict[str, Any]:
+) -> CurrentProcessingOut:
     """What the run is doing now, from the database; plus the workflow's own live view when
     a worker answers quickly."""
 
@@ -141,21 +131,19 @@ async def current_processing(
 
     detail, workflow_id = await read_for_site(request, state, site_id, read)
     if detail is None or workflow_id is None:
-        return {"processing": None}
-    try:
-        client = await state.temporal()
-        live: LiveDetail = await client.get_workflow_handle(workflow_id).query(
-            AutomationRunWorkflow.live,
-            rpc_timeout=timedelta(seconds=state.settings.live_query_timeout_seconds),
-        )
-        if live.run_id == detail["run_id"]:
-            detail["live"] = live.model_dump(mode="json")
-    except Exception:  # no worker, or Temporal away: the database view stands alone
-        detail["live"] = None
-    return {"processing": detail}
+        return CurrentProcessingOut(processing=None)
+    live = await control.live_detail(
+        state.temporal,
+        workflow_id,
+        timeout=timedelta(seconds=state.settings.live_query_timeout_seconds),
+    )
+    processing = ProcessingOut.model_validate(detail)
+    if live is not None and live.run_id == processing.run_id:
+        processing.live = live
+    return CurrentProcessingOut(processing=processing)
 
 
-@router.get("/run_progress/", response_class=FastJSONResponse)
+@router.get("/run_progress/", response_class=FastJSONResponse, response_model=RunProgressOut)
 async def run_progress(
     request: Request,
     state: StateDep,
@@ -166,7 +154,7 @@ async def run_progress(
 
     def read(session: Session, site: int) -> dict[str, Any]:
         if run_id:
-            run: AutomationRun | None = _run_of_site(session, site, run_id)
+            run: AutomationRun | None = control.run_of_site(session, site, run_id)
         else:
             run = progress.active_run(session, site) or progress.latest_run(session, site)
         return progress.run_progress(run) if run else {"run": None}
@@ -175,86 +163,57 @@ async def run_progress(
 
 
 async def _control(
-    action: Literal["pause", "resume", "cancel"],
-    site: Site,
-    run_id: str,
-    session: Session,
-    state: Any,
-) -> JSONResponse:
-    run = _run_of_site(session, site.id or 0, run_id)
-    if run.status in FINISHED_STATUSES:
-        raise InvalidTransitionError(
-            f"Cannot {action}: the run has already ended ({run.status}).",
-            run_id=run.id,
-            status=run.status,
+    action: ControlAction, site_id: int, run_id: str, session: Session, state: ApiState
+) -> ControlAppliedOut | JSONResponse:
+    result = await control.control_run(
+        state.temporal, state.settings, session, site_id=site_id, run_id=run_id, action=action
+    )
+    if isinstance(result, control.ControlRecorded):
+        recorded = ControlRecordedOut(
+            run_id=result.run_id,
+            action=action,
+            accepted=True,
+            applied=False,
+            status=result.status,
+            message=f"No worker answered within {result.waited.total_seconds():g}s; the "
+            f"{action} request is recorded and takes effect when a worker picks the run up.",
         )
-    client = await state.temporal()
-    handle = client.get_workflow_handle(run.workflow_id)
-    timeout = timedelta(seconds=state.settings.control_timeout_seconds)
-    try:
-        reply = await handle.execute_update(action, result_type=ControlReply, rpc_timeout=timeout)
-    except WorkflowUpdateFailedError as err:
-        raise InvalidTransitionError(
-            str(getattr(err.cause, "message", err.cause)), run_id=run.id, status=run.status
-        ) from err
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        # No worker took the update in time: record the request as a signal, which the
-        # server accepts without one, and say so.
-        await handle.signal(f"request_{action}")
-        return JSONResponse(
-            {
-                "run_id": run.id,
-                "action": action,
-                "accepted": True,
-                "applied": False,
-                "status": run.status,
-                "message": f"No worker answered within {timeout.total_seconds():g}s; the "
-                f"{action} request is recorded and takes effect when a worker picks the run up.",
-            },
-            status_code=202,
-        )
-    except RPCError as err:
-        raise InvalidTransitionError(
-            f"Cannot {action}: the run's workflow is not running ({err.message}).",
-            run_id=run.id,
-            status=run.status,
-        ) from err
-    return JSONResponse(
-        {
-            "run_id": run.id,
-            "action": action,
-            "accepted": True,
-            "applied": True,
-            "status": reply.status,
-            "pause_requested": reply.pause_requested,
-            "cancel_requested": reply.cancel_requested,
-            "message": reply.message,
-        }
+        return JSONResponse(recorded.model_dump(mode="json"), status_code=202)
+    reply = result.reply
+    return ControlAppliedOut(
+        run_id=result.run_id,
+        action=action,
+        accepted=True,
+        applied=True,
+        status=reply.status,
+        pause_requested=reply.pause_requested,
+        cancel_requested=reply.cancel_requested,
+        message=reply.message,
     )
 
 
-@router.post("/pause/")
+@router.post("/pause/", response_model=ControlAppliedOut, responses=CONTROL_RESPONSES)
 async def pause(
     site: QuerySite, session: SessionDep, state: StateDep, run_id: RunIdQuery
-) -> JSONResponse:
+) -> ControlAppliedOut | JSONResponse:
     """Pause after the current batch."""
-    return await _control("pause", site, run_id, session, state)
+    return await _control("pause", site.id or 0, run_id, session, state)
 
 
-@router.post("/resume/")
+@router.post("/resume/", response_model=ControlAppliedOut, responses=CONTROL_RESPONSES)
 async def resume(
     site: QuerySite, session: SessionDep, state: StateDep, run_id: RunIdQuery
-) -> JSONResponse:
+) -> ControlAppliedOut | JSONResponse:
     """Resume a paused run from where it stopped."""
-    return await _control("resume", site, run_id, session, state)
+    return await _control("resume", site.id or 0, run_id, session, state)
 
 
-@router.post("/cancel/")
+@router.post("/cancel/", response_model=ControlAppliedOut, responses=CONTROL_RESPONSES)
 async def cancel(
     site: QuerySite, session: SessionDep, state: StateDep, run_id: RunIdQuery
-) -> JSONResponse:
+) -> ControlAppliedOut | JSONResponse:
     """Cancel after the current batch."""
-    return await _control("cancel", site, run_id, session, state)
+    return await _control("cancel", site.id or 0, run_id, session, state)
 
 
 def _day_bound(value: datetime | date, *, end: bool) -> datetime:
@@ -264,7 +223,7 @@ def _day_bound(value: datetime | date, *, end: bool) -> datetime:
     return moment.replace(tzinfo=UTC)
 
 
-@router.get("/history/")
+@router.get("/history/", response_model=Page[RunSummaryOut])
 def history(
     site: QuerySite,
     session: SessionDep,
@@ -274,78 +233,67 @@ def history(
     date_to: Annotated[date | datetime | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> Page[RunSummaryOut]:
     """Runs, newest first: the last 20 by default, filtered by status and start date."""
-    where: list[Any] = [AutomationRun.site_id == site.id]
-    if status is not None:
-        where.append(AutomationRun.status == status)
-    if date_from is not None:
-        where.append(col(AutomationRun.started_at) >= _day_bound(date_from, end=False))
-    if date_to is not None:
-        where.append(col(AutomationRun.started_at) <= _day_bound(date_to, end=True))
-    total = session.exec(select(func.count()).select_from(AutomationRun).where(*where)).one()
-    runs = session.exec(
-        select(AutomationRun)
-        .where(*where)
-        .order_by(col(AutomationRun.started_at).desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return {
-        "items": [progress.run_summary(r) for r in runs],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    runs, total = progress.run_history(
+        session,
+        site.id or 0,
+        status=status,
+        started_from=_day_bound(date_from, end=False) if date_from is not None else None,
+        started_to=_day_bound(date_to, end=True) if date_to is not None else None,
+        limit=limit,
+        offset=offset,
+    )
+    return Page(
+        items=[RunSummaryOut.model_validate(progress.run_summary(r)) for r in runs],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
-@router.get("/logs/")
+@router.get("/logs/", response_model=LogsOut)
 def logs(
     site: QuerySite,
     session: SessionDep,
     run_id: RunIdQuery,
     after_id: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> dict[str, Any]:
+) -> LogsOut:
     """The run's activity log, oldest first; pass the last `id` as `after_id` to follow it."""
-    run = _run_of_site(session, site.id or 0, run_id)
-    rows = session.exec(
-        select(AutomationLog)
-        .where(AutomationLog.run_id == run.id, col(AutomationLog.id) > after_id)
-        .order_by(col(AutomationLog.id))
-        .limit(limit)
-    ).all()
-    return {
-        "run_id": run.id,
-        "items": [
-            {
-                "id": r.id,
-                "stage": r.stage,
-                "level": r.level,
-                "message": r.message,
-                "data": r.data,
-                "created_at": r.created_at,
-            }
+    run = control.run_of_site(session, site.id or 0, run_id)
+    rows = progress.log_after(session, run.id, after_id, limit)
+    return LogsOut(
+        run_id=run.id,
+        items=[
+            LogEntryOut(
+                id=r.id or 0,
+                stage=r.stage,
+                level=r.level,
+                message=r.message,
+                data=r.data,
+                created_at=r.created_at,
+            )
             for r in rows
         ],
-        "next_after_id": rows[-1].id if rows else after_id,
-    }
+        next_after_id=(rows[-1].id or 0) if rows else after_id,
+    )
 
 
-@router.get("/estimate/")
-def estimate(site: QuerySite, session: SessionDep, state: StateDep) -> dict[str, Any]:
+@router.get("/estimate/", response_model=EstimateOut)
+def estimate(site: QuerySite, session: SessionDep, state: StateDep) -> EstimateOut:
     """Credits a run started now would need, per stage and with the safety buffer."""
     plan = plan_for_site(session, site, state.settings)
-    return {
-        "site_id": site.id,
-        "estimate": float(plan.estimate),
-        "buffer": float(state.settings.credit_buffer),
-        "required": float(plan.required),
-        "balance": float(plan.balance),
-        "sufficient": plan.balance >= plan.required,
-        "stages": [
-            {"number": s.number, "enabled": s.enabled, "estimate": float(s.estimate)}
+    return EstimateOut(
+        site_id=site.id or 0,
+        estimate=float(plan.estimate),
+        buffer=float(state.settings.credit_buffer),
+        required=float(plan.required),
+        balance=float(plan.balance),
+        sufficient=plan.balance >= plan.required,
+        stages=[
+            StageEstimateOut(number=s.number, enabled=s.enabled, estimate=float(s.estimate))
             for s in plan.stages
         ],
-        "initial_snapshot": plan.initial_snapshot,
-    }
+        initial_snapshot=plan.initial_snapshot,
+    )

@@ -1,20 +1,17 @@
-"""A site's articles (read, edit, approve, reject), their images, and its publishing settings.
-
-The keyword, cluster, idea and task routes live in `keywords.py`, the scheduling and
-publication routes in `publishing.py`; this router includes both.
-"""
+"""A site's articles (read, edit, approve, reject), their images, and its publishing settings."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-import structlog
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from pressrun.ai.base import count_words
-from pressrun.api.content_schemas import (
+from pressrun.api.deps import PathSite, SessionDep, StateDep
+from pressrun.api.paging import PagingDep, contains, page_of, rows_of, site_item
+from pressrun.api.schemas.common import Page
+from pressrun.api.schemas.content import (
     ContentDetail,
     ContentReject,
     ContentSummary,
@@ -24,43 +21,18 @@ from pressrun.api.content_schemas import (
     PublishingSettingsIn,
     PublishingSettingsOut,
 )
-from pressrun.api.deps import PathSite, SessionDep, StateDep
-from pressrun.api.routers import keywords, publishing
-from pressrun.api.routers.keywords import PagingDep, contains, page_of, site_item
-from pressrun.api.routers.publishing import (
-    apply_publishing,
-    publishing_out,
-    schedule_content,
-    stored_publishing,
-    withdraw,
-)
-from pressrun.api.schemas import Page
-from pressrun.errors import FieldError, InvalidTransitionError, NotFoundError
-from pressrun.models import Content, Image, ImagePrompt, Site
-from pressrun.models.base import utcnow
+from pressrun.errors import NotFoundError
+from pressrun.models import Content, Image, ImagePrompt
 from pressrun.models.content import ContentStatus
-from pressrun.publishing import publications
-from pressrun.services import site_config
-
-log = structlog.get_logger("pressrun.api")
+from pressrun.services import content_review, site_config
+from pressrun.services.content_review import ContentChanges
 
 router = APIRouter(prefix="/api/v1/sites/{site_id}", tags=["content"])
-router.include_router(keywords.router)
-router.include_router(publishing.router)
-
-APPROVABLE = frozenset({ContentStatus.DRAFT, ContentStatus.REVIEW})
-REJECTABLE = frozenset({ContentStatus.REVIEW, ContentStatus.APPROVED, ContentStatus.SCHEDULED})
 
 
 def _detail(session: Session, content: Content) -> ContentDetail:
-    prompts = session.exec(
-        select(ImagePrompt)
-        .where(ImagePrompt.content_id == content.id)
-        .order_by(col(ImagePrompt.id))
-    )
-    images = session.exec(
-        select(Image).where(Image.content_id == content.id).order_by(col(Image.id))
-    )
+    prompts = rows_of(session, ImagePrompt, ImagePrompt.content_id == content.id)
+    images = rows_of(session, Image, Image.content_id == content.id)
     return ContentDetail.model_validate(
         {
             **ContentSummary.model_validate(content).model_dump(),
@@ -100,33 +72,9 @@ def edit_content(
 ) -> ContentDetail:
     """Edit an article's title, meta description, body or slug; published ones are final (409)."""
     content = site_item(session, Content, content_id, site)
-    if content.status == ContentStatus.PUBLISHED:
-        raise InvalidTransitionError(
-            f"Content {content_id} is published and can no longer be edited.",
-            status=content.status,
-        )
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    if "slug" in changes and changes["slug"] != content.slug:
-        _check_slug_free(session, site, content, changes["slug"])
-    for key, value in changes.items():
-        setattr(content, key, value)
-    if "body" in changes:
-        content.word_count = count_words(content.body)
-    if changes:
-        content.updated_at = utcnow()
-    session.add(content)
-    session.flush()
+    changes = cast(ContentChanges, body.model_dump(exclude_unset=True, exclude_none=True))
+    content_review.edit(session, content, changes)
     return _detail(session, content)
-
-
-def _check_slug_free(session: Session, site: Site, content: Content, slug: str) -> None:
-    other = session.exec(
-        select(Content.id).where(
-            Content.site_id == site.id, Content.slug == slug, Content.id != content.id
-        )
-    ).first()
-    if other is not None:
-        raise FieldError([(("slug",), f"content {other} of this site already uses this slug")])
 
 
 @router.post("/content/{content_id}/approve", response_model=ContentSummary)
@@ -139,18 +87,7 @@ async def approve_content(
     would; otherwise it waits, approved, to be scheduled (`POST .../schedule`).
     """
     content = site_item(session, Content, content_id, site)
-    if content.status not in APPROVABLE:
-        raise InvalidTransitionError(
-            f"Content {content_id} is {content.status}; only draft or review content "
-            "can be approved.",
-            status=content.status,
-        )
-    content.status = ContentStatus.APPROVED
-    content.updated_at = utcnow()
-    session.add(content)
-    if site_config.publishing_settings(session, site.id or 0).auto_publish_enabled:
-        await schedule_content(session, state, content, None)
-    session.flush()
+    await content_review.approve_content(session, state.temporal, state.settings, content)
     return ContentSummary.model_validate(content)
 
 
@@ -169,24 +106,8 @@ async def reject_content(
     API log only: content has no column for it.
     """
     content = site_item(session, Content, content_id, site)
-    if content.status not in REJECTABLE:
-        raise InvalidTransitionError(
-            f"Content {content_id} is {content.status}; only content in review, approved "
-            "or scheduled can be rejected.",
-            status=content.status,
-        )
-    if content.status == ContentStatus.SCHEDULED:
-        await withdraw(session, state, content)
-    content.status = ContentStatus.DRAFT
-    content.publish_at = None
-    publications.forget_unsent(session, content_id)
-    content.updated_at = utcnow()
-    session.add(content)
-    log.info(
-        "content rejected",
-        site_id=site.id,
-        content_id=content_id,
-        reason=body.reason if body else None,
+    await content_review.reject_content(
+        session, state.temporal, state.settings, content, reason=body.reason if body else None
     )
     return ContentSummary.model_validate(content)
 
@@ -225,7 +146,7 @@ def image_file(image_id: int, site: PathSite, session: SessionDep, state: StateD
 
 @router.get("/publishing-settings", response_model=PublishingSettingsOut)
 def read_publishing(site: PathSite, session: SessionDep) -> PublishingSettingsOut:
-    return publishing_out(stored_publishing(session, site))
+    return PublishingSettingsOut.of(site_config.publishing_settings(session, site.id or 0))
 
 
 @router.put("/publishing-settings", response_model=PublishingSettingsOut)
@@ -237,8 +158,8 @@ def replace_publishing(
     Secrets (`wordpress_app_password`, `webhook_secret`) are write-only: left out, they keep
     their stored value; responses only say whether one is set.
     """
-    row = stored_publishing(session, site)
-    apply_publishing(row, body)
+    row = site_config.publishing_settings(session, site.id or 0)
+    body.apply_to(row)
     session.add(row)
     session.flush()
-    return publishing_out(row)
+    return PublishingSettingsOut.of(row)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from pressrun.api.deps import StateDep, account_of, owned_site, resolve_caller
+from pressrun.api.schemas.events import EVENT_STREAM
 from pressrun.api.state import ApiState
 from pressrun.db import transaction
 from pressrun.models.automation import FINISHED_STATUSES
@@ -73,7 +74,7 @@ def _authorize(request: Request, state: ApiState, site_id: int) -> None:
         owned_site(session, account_of(resolve_caller(request, state, session)), site_id)
 
 
-@router.get("/events/")
+@router.get("/events/", response_class=StreamingResponse, responses={200: EVENT_STREAM})
 async def events(
     request: Request, state: StateDep, site_id: Annotated[int, Query(gt=0)]
 ) -> StreamingResponse:

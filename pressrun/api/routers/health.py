@@ -10,17 +10,22 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from pressrun.api.deps import StateDep
+from pressrun.api.schemas.health import HealthOut, ReadinessOut
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
+@router.get("/healthz", response_model=HealthOut)
+async def healthz() -> HealthOut:
     """The process is up."""
-    return {"status": "ok"}
+    return HealthOut(status="ok")
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=ReadinessOut,
+    responses={503: {"model": ReadinessOut, "description": "A dependency does not answer."}},
+)
 async def readyz(state: StateDep) -> JSONResponse:
     """The database and Temporal both answer."""
     checks: dict[str, Any] = {}

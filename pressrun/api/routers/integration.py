@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body
 
 from pressrun.api.deps import CallerDep, PathSite, SessionDep, StateDep
 from pressrun.api.scheduling import sync_site_schedule
+from pressrun.api.schemas.integration import SettingsDefaultsOut, UnifiedSettingsOut
 from pressrun.services.settings_patch import apply_unified_patch
 from pressrun.services.settings_view import defaults_json, unified_settings
 from pressrun.services.site_config import default_config
@@ -26,7 +27,7 @@ _PATCH_EXAMPLE = {
 }
 
 
-@router.get("/settings/defaults/")
+@router.get("/settings/defaults/", response_model=SettingsDefaultsOut)
 def settings_defaults(_: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The defaults new sites start from, in the shape the unified-settings PATCH accepts.
 
@@ -39,13 +40,13 @@ def settings_defaults(_: CallerDep, session: SessionDep) -> dict[str, Any]:
     return defaults_json(default_config(session))
 
 
-@router.get("/sites/{site_id}/unified-settings/")
+@router.get("/sites/{site_id}/unified-settings/", response_model=UnifiedSettingsOut)
 def read_unified_settings(site: PathSite, session: SessionDep, state: StateDep) -> dict[str, Any]:
     """The site's schedule, capacity, AI models, stage matrix, delays and publishing settings."""
     return unified_settings(session, site, state.settings)
 
 
-@router.patch("/sites/{site_id}/unified-settings/")
+@router.patch("/sites/{site_id}/unified-settings/", response_model=UnifiedSettingsOut)
 async def patch_unified_settings(
     site: PathSite,
     session: SessionDep,

@@ -1,21 +1,17 @@
-"""A site's keywords and what the first stages made of them: clusters, ideas, writing tasks.
-
-Also the lookup and paging helpers every pipeline-item route uses. The router's paths are
-relative to a site: `content.router` mounts it under `/api/v1/sites/{site_id}`.
-"""
+"""A site's keywords and what the first stages made of them: clusters, ideas, writing tasks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session
 
-from pressrun.api.content_schemas import (
+from pressrun.api.deps import PathSite, SessionDep, StateDep
+from pressrun.api.paging import PagingDep, contains, page_of, rows_of, site_item
+from pressrun.api.schemas.common import Page
+from pressrun.api.schemas.keywords import (
     ClusterDetail,
     ClusterOut,
     IdeaOut,
@@ -23,60 +19,15 @@ from pressrun.api.content_schemas import (
     KeywordImport,
     KeywordIn,
     KeywordOut,
-    Paging,
     TaskOut,
 )
-from pressrun.api.deps import PathSite, SessionDep, StateDep
-from pressrun.api.schemas import Page
 from pressrun.api.uploads import UPLOAD_SCHEMA, parse_keyword_csv, read_upload
-from pressrun.errors import FieldError, NotFoundError
+from pressrun.errors import FieldError
 from pressrun.models import Cluster, Idea, Keyword, Site, Task
 from pressrun.models.content import ClusterStatus, IdeaStatus, KeywordStatus, TaskStatus
 from pressrun.services.keywords import KeywordRow, import_keywords
 
-router = APIRouter(tags=["keywords"])
-
-ModelT = TypeVar("ModelT", bound=SQLModel)
-OutT = TypeVar("OutT", bound=BaseModel)
-PagingDep = Annotated[Paging, Depends()]
-
-
-def site_item(session: Session, model: type[ModelT], item_id: int, site: Site) -> ModelT:
-    """A row of the site; one of another site is indistinguishable from a missing one."""
-    row = session.get(model, item_id)
-    if row is None or getattr(row, "site_id", None) != site.id:
-        raise NotFoundError(f"{model.__name__} {item_id} not found.")
-    return row
-
-
-def page_of(
-    session: Session,
-    model: type[ModelT],
-    where: Sequence[Any],
-    paging: Paging,
-    out: type[OutT],
-) -> Page[OutT]:
-    """One page of `model` rows matching `where`, oldest first."""
-    total = session.exec(select(func.count()).select_from(model).where(*where)).one()
-    rows = session.exec(
-        select(model)
-        .where(*where)
-        .order_by(model.id)  # type: ignore[attr-defined]
-        .offset(paging.offset)
-        .limit(paging.limit)
-    )
-    return Page(
-        items=[out.model_validate(r) for r in rows],
-        total=total,
-        limit=paging.limit,
-        offset=paging.offset,
-    )
-
-
-def contains(column: Any, text: str) -> sa.ColumnElement[bool]:
-    """Case-insensitive substring match, with LIKE's wildcards in `text` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return col(column).ilike(f"%{escaped}%", escape="\\")
+router = APIRouter(prefix="/api/v1/sites/{site_id}", tags=["content", "keywords"])
 
 
 def _import(session: Session, site: Site, rows: list[KeywordIn], limit: int) -> ImportResultOut:
@@ -173,9 +124,7 @@ def list_clusters(
 def read_cluster(cluster_id: int, site: PathSite, session: SessionDep) -> ClusterDetail:
     """A cluster with its keywords."""
     cluster = site_item(session, Cluster, cluster_id, site)
-    keywords = session.exec(
-        select(Keyword).where(Keyword.cluster_id == cluster.id).order_by(col(Keyword.id))
-    )
+    keywords = rows_of(session, Keyword, Keyword.cluster_id == cluster.id)
     return ClusterDetail.model_validate(
         {
             **ClusterOut.model_validate(cluster).model_dump(),

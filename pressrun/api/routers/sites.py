@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from sqlmodel import col, select
 
 from pressrun.api.deps import AccountId, PathSite, SessionDep, StateDep
+from pressrun.api.paging import rows_of
 from pressrun.api.scheduling import drop_site_schedule, sync_site_schedule
-from pressrun.api.schemas import SiteCreate, SiteOut, SiteUpdate
+from pressrun.api.schemas.sites import SiteCreate, SiteOut, SiteUpdate
 from pressrun.errors import RunAlreadyActiveError
 from pressrun.models import Account, Site
 from pressrun.runs.progress import active_run
@@ -32,7 +32,7 @@ async def create(
 
 @router.get("", response_model=list[SiteOut])
 def list_sites(session: SessionDep, account_id: AccountId) -> list[SiteOut]:
-    rows = session.exec(select(Site).where(Site.account_id == account_id).order_by(col(Site.id)))
+    rows = rows_of(session, Site, Site.account_id == account_id)
     return [SiteOut.model_validate(s) for s in rows]
 
 

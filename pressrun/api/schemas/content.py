@@ -1,44 +1,30 @@
-"""Request and response bodies of the pipeline-item routes: keywords to images, and publishing.
-
-Also the paging parameters those list routes share.
-"""
+"""Bodies of the article, image and publishing-settings routes."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     computed_field,
 )
 
-from pressrun.clustering.intent import Intent, intent_key
-from pressrun.services.keywords import KeywordRow
+from pressrun.errors import FieldError
+from pressrun.models import PublishingSettings
+from pressrun.models.base import utcnow
+from pressrun.services.site_config import PUBLISHER_CREDENTIALS
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _TIME_SLOT = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-# Keyword volume is an INTEGER column; anything larger would fail in the database.
-MAX_VOLUME = 2_000_000_000
-
-
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def _intent_key(value: Any) -> Any:
-    return (intent_key(value) or None) if isinstance(value, str) else value
 
 
 def _http_url(value: str) -> str:
@@ -50,100 +36,6 @@ def _http_url(value: str) -> str:
 
 # An http(s) URL kept as text (as stored), or "" to clear it.
 HttpUrlText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_http_url)]
-
-
-@dataclass(frozen=True)
-class Paging:
-    limit: int = Query(50, ge=1, le=500)
-    offset: int = Query(0, ge=0)
-
-
-class KeywordIn(KeywordRow):
-    """One keyword to import: the shared row, stricter about what reaches the database."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    keyword: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    volume: int = Field(default=0, ge=0, le=MAX_VOLUME)
-    # Given, it wins over the intent pressrun reads from the query; `how-to`, `How To` and
-    # `how_to` are one.
-    intent: Annotated[Intent | None, BeforeValidator(_intent_key)] = None
-
-
-class KeywordImport(BaseModel):
-    keywords: list[KeywordIn] = Field(min_length=1)
-
-
-class ImportResultOut(BaseModel):
-    created: int
-    duplicates: int = Field(description="Rows the site already had, or repeated in this import.")
-
-
-class KeywordOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    site_id: int
-    keyword: str = Field(validation_alias="text")
-    volume: int
-    difficulty: int
-    intent: str
-    status: str
-    cluster_id: int | None
-    error: str | None
-    created_at: datetime
-
-
-class ClusterOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    site_id: int
-    run_id: str | None
-    name: str
-    description: str
-    intent: str = Field(description="The search intent of the page: all its keywords share it.")
-    head_keyword_id: int | None = Field(description="Its highest-volume keyword.")
-    keyword_count: int
-    status: str
-    error: str | None
-    created_at: datetime
-
-
-class ClusterDetail(ClusterOut):
-    keywords: list[KeywordOut]
-
-
-class IdeaOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    site_id: int
-    cluster_id: int
-    run_id: str | None
-    title: str
-    brief: str
-    outline: list[str]
-    target_keyword: str
-    status: str
-    created_at: datetime
-
-
-class TaskOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    site_id: int
-    idea_id: int
-    run_id: str | None
-    title: str
-    brief: str
-    outline: list[str]
-    target_keyword: str
-    keywords: list[str]
-    status: str
-    error: str | None
-    created_at: datetime
 
 
 class ContentSummary(BaseModel):
@@ -259,6 +151,24 @@ class PublishingSettingsIn(BaseModel):
     webhook_url: HttpUrlText | None = None
     webhook_secret: Annotated[str, StringConstraints(max_length=200)] | None = None
 
+    def apply_to(self, row: PublishingSettings) -> None:
+        """Replace the stored settings with these; write-only secrets left out keep their
+        value. The chosen publisher must end up with what it needs, or `FieldError` naming
+        each missing field (the request's transaction then changes nothing)."""
+        for key, value in self.model_dump().items():
+            if value is not None or key not in _KEEP_WHEN_NULL:
+                setattr(row, key, value if value is not None else "")
+        needed = PUBLISHER_CREDENTIALS.get(self.publisher, ())
+        missing = [name for name in needed if not getattr(row, name)]
+        if missing:
+            raise FieldError(
+                [((name,), f"required for the {self.publisher} publisher") for name in missing]
+            )
+        row.updated_at = utcnow()
+
+
+_KEEP_WHEN_NULL = frozenset({"wordpress_app_password", "webhook_secret"})
+
 
 class PublishingSettingsOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -277,48 +187,13 @@ class PublishingSettingsOut(BaseModel):
     webhook_secret_set: bool
     updated_at: datetime
 
-
-class ConnectionCheckOut(BaseModel):
-    publisher: str
-    ok: bool
-    problem: str | None
-    detail: str
-
-
-class PublicationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    site_id: int
-    content_id: int
-    publisher: str
-    status: str
-    publish_at: datetime
-    workflow_id: str
-    remote_id: str | None
-    remote_url: str | None
-    attempts: int
-    error: str | None
-    published_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("give a time zone (e.g. 2027-01-04T09:00:00+01:00 or ...Z)")
-    return value
-
-
-class ScheduleIn(BaseModel):
-    """When to publish; left out, the next free slot of the site's publishing calendar."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    publish_at: Annotated[datetime | None, AfterValidator(_aware)] = None
-
-
-class RescheduleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    publish_at: Annotated[datetime, AfterValidator(_aware)]
+    @classmethod
+    def of(cls, row: PublishingSettings) -> PublishingSettingsOut:
+        """The stored settings as answered: secrets only say whether one is set."""
+        return cls.model_validate(
+            {
+                **row.model_dump(exclude={"wordpress_app_password", "webhook_secret"}),
+                "wordpress_app_password_set": bool(row.wordpress_app_password),
+                "webhook_secret_set": bool(row.webhook_secret),
+            }
+        )

@@ -1,0 +1,111 @@
+"""Bodies of the settings screen's routes: the defaults for a reset, and a site's unified settings.
+
+A setting a stage does not have (stage 7's batch size and per-run limit, stages 3 and 7's
+testing model and budget) is null; a per-run limit of 0 means unlimited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class StageSettingsOut(BaseModel):
+    number: int
+    enabled: bool
+    batch_size: int | None
+    per_run_limit: int | None
+    use_testing: bool | None
+    budget_pct: int | None
+
+
+class DelaysOut(BaseModel):
+    within_stage: int = Field(description="Seconds between batches.")
+    between_stage: int = Field(description="Seconds between stages.")
+
+
+class DefaultScheduleOut(BaseModel):
+    enabled: bool
+    frequency: str
+    time: str = Field(description="HH:MM, 24-hour.")
+
+
+class DefaultPublishingOut(BaseModel):
+    auto_approval_enabled: bool
+    auto_publish_enabled: bool
+    daily_publish_limit: int
+    publish_days: list[str]
+    time_slots: list[str]
+
+
+class SettingsDefaultsOut(BaseModel):
+    """The defaults new sites start from; PATCHed to a site's unified settings, it resets it
+    (`automation` is accepted for `schedule`)."""
+
+    automation: DefaultScheduleOut
+    stages: list[StageSettingsOut]
+    delays: DelaysOut
+    publishing: DefaultPublishingOut
+
+
+class ScheduleOut(BaseModel):
+    enabled: bool
+    frequency: str
+    time: str = Field(description="HH:MM, 24-hour, in the site's time zone.")
+    days: list[str]
+    timezone: str
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+
+
+class StageCapacityOut(BaseModel):
+    number: int
+    per_run_limit: int | None
+
+
+class CapacityOut(BaseModel):
+    total_items_per_run: int | None = Field(
+        description="The enabled stages' per-run limits summed; null when one is unlimited."
+    )
+    stages: list[StageCapacityOut]
+
+
+class StageModelOut(BaseModel):
+    number: int
+    use_testing: bool
+    model: str = Field(description="The model a run would use: live, or testing.")
+
+
+class AiOut(BaseModel):
+    testing_model: str
+    live_model: str
+    image_model: str
+    image_testing_model: str
+    stages: list[StageModelOut]
+
+
+class NamedStageSettingsOut(BaseModel):
+    number: int
+    name: str
+    enabled: bool
+    batch_size: int | None
+    per_run_limit: int | None
+    use_testing: bool | None
+    budget_pct: int | None
+
+
+class PublishingOut(DefaultPublishingOut):
+    publisher: str
+
+
+class UnifiedSettingsOut(BaseModel):
+    """A site's settings as the settings screen shows them, one section per card."""
+
+    site_id: int
+    schedule: ScheduleOut
+    capacity: CapacityOut
+    ai: AiOut
+    stages: list[NamedStageSettingsOut]
+    delays: DelaysOut
+    publishing: PublishingOut
