@@ -276,3 +276,28 @@ async def arm_test_trigger(
         if at is None and err.status == RPCStatusCode.NOT_FOUND:
             return
         raise TemporalUnavailableError(f"Could not arm the test trigger: {err}") from err
+
+
+async def first_execution(temporal: ClientSource, run: AutomationRun) -> str | None:
+    """Temporal's run ID of the execution the run started as (continue-as-new may follow it);
+    None when Temporal cannot tell. Several runs share the site's workflow ID: the memo tells
+    their executions apart."""
+    window = timedelta(minutes=1)
+    since, until = (
+        (run.started_at + shift).strftime("%Y-%m-%dT%H:%M:%SZ") for shift in (-window, window)
+    )
+    query = (
+        f"WorkflowId = '{run.workflow_id}' AND StartTime >= '{since}' AND StartTime <= '{until}'"
+    )
+    try:
+        client = await temporal()
+        first: tuple[datetime, str] | None = None
+        async for execution in client.list_workflows(
+            query, limit=100, rpc_timeout=timedelta(seconds=3)
+        ):
+            memo = await execution.memo()
+            if memo.get("run_id") == run.id and (first is None or execution.start_time < first[0]):
+                first = (execution.start_time, execution.run_id)
+        return first[1] if first else None
+    except (RPCError, TemporalUnavailableError):
+        return None

@@ -4,20 +4,18 @@ REST API: whether a demo key is offered, and where a run's workflow is in the Te
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timedelta
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
-from temporalio.service import RPCError
 
 from pressrun.api.deps import AccountId, QuerySite, SessionDep, StateDep
-from pressrun.api.state import ApiState
-from pressrun.errors import NotFoundError, TemporalUnavailableError
-from pressrun.models import AutomationRun
+from pressrun.api.schemas.dashboard import DemoKeyOut, RunWorkflowOut
+from pressrun.errors import NotFoundError
+from pressrun.runs import control
 from pressrun.services.demo_tenant import DEMO_ACCOUNT
 
 STATIC_DIR = FilePath(__file__).parent / "static"
@@ -75,33 +73,32 @@ def _from_this_machine(request: Request) -> bool:
         return False
 
 
-@router.get("/api/v1/dashboard/demo-key", tags=["dashboard"])
-async def demo_key(request: Request, state: StateDep) -> dict[str, str]:
+@router.get("/api/v1/dashboard/demo-key", tags=["dashboard"], response_model=DemoKeyOut)
+async def demo_key(request: Request, state: StateDep) -> DemoKeyOut:
     """The demo account's API key, for the dashboard's sign-in: offered only by `pressrun dev`,
     and only to a browser on the same machine (404 otherwise)."""
     key = state.settings.demo_api_key
     if key is None or not _from_this_machine(request):
         raise NotFoundError("No demo key is offered here: sign in with your account's API key.")
-    return {"key": key.get_secret_value(), "account": DEMO_ACCOUNT}
+    return DemoKeyOut(key=key.get_secret_value(), account=DEMO_ACCOUNT)
 
 
-@router.get("/api/v1/dashboard/runs/{run_id}/workflow", tags=["dashboard"])
+@router.get(
+    "/api/v1/dashboard/runs/{run_id}/workflow", tags=["dashboard"], response_model=RunWorkflowOut
+)
 async def run_workflow(
     run_id: Annotated[str, Path(min_length=1, max_length=64)],
     site: QuerySite,
     session: SessionDep,
     state: StateDep,
     _: AccountId,
-) -> dict[str, Any]:
+) -> RunWorkflowOut:
     """Where the run's workflow is: its workflow ID, Temporal's run ID of the execution that
     started it (null when Temporal cannot tell), and the Web UI address (null when
     `PRESSRUN_TEMPORAL_UI_URL` is unset)."""
-    run = session.get(AutomationRun, run_id)
-    if run is None or run.site_id != site.id:
-        raise NotFoundError(f"Run {run_id} not found for site {site.id}.")
+    run = control.run_of_site(session, site.id or 0, run_id)
     settings = state.settings
-    # Several runs share the site's workflow ID; the memo tells their executions apart.
-    temporal_run_id = await _execution_of(state, run)
+    temporal_run_id = await control.first_execution(state.temporal, run)
     url = None
     if settings.temporal_ui_url:
         base = settings.temporal_ui_url.rstrip("/")
@@ -109,33 +106,10 @@ async def run_workflow(
         url += quote(run.workflow_id, safe="")
         if temporal_run_id:
             url += f"/{quote(temporal_run_id, safe='')}/history"
-    return {
-        "run_id": run.id,
-        "workflow_id": run.workflow_id,
-        "temporal_run_id": temporal_run_id,
-        "namespace": settings.temporal_namespace,
-        "url": url,
-    }
-
-
-async def _execution_of(state: ApiState, run: AutomationRun) -> str | None:
-    """Temporal's run ID of the execution the run started as (continue-as-new may follow it)."""
-    window = timedelta(minutes=1)
-    since, until = (
-        (run.started_at + shift).strftime("%Y-%m-%dT%H:%M:%SZ") for shift in (-window, window)
+    return RunWorkflowOut(
+        run_id=run.id,
+        workflow_id=run.workflow_id,
+        temporal_run_id=temporal_run_id,
+        namespace=settings.temporal_namespace,
+        url=url,
     )
-    query = (
-        f"WorkflowId = '{run.workflow_id}' AND StartTime >= '{since}' AND StartTime <= '{until}'"
-    )
-    try:
-        client = await state.temporal()
-        first: tuple[datetime, str] | None = None
-        async for execution in client.list_workflows(
-            query, limit=100, rpc_timeout=timedelta(seconds=3)
-        ):
-            memo = await execution.memo()
-            if memo.get("run_id") == run.id and (first is None or execution.start_time < first[0]):
-                first = (execution.start_time, execution.run_id)
-        return first[1] if first else None
-    except (RPCError, TemporalUnavailableError):
-        return None
