@@ -67,8 +67,8 @@ from pressrun.services.settings_view import (
     unified_json,
 )
 from pressrun.services.site_config import (
-    PUBLISHER_CREDENTIALS,
     get_or_create_config,
+    missing_credentials,
     publishing_settings,
 )
 
@@ -295,9 +295,8 @@ class _UnifiedPatch:
         """Credentials are set through the publishing-settings route; a publisher without
         them would only fail at publish time."""
         row = self.rows["publishing"]
-        missing = [
-            name for name in PUBLISHER_CREDENTIALS.get(publisher, ()) if not getattr(row, name)
-        ]
+        assert isinstance(row, PublishingSettings)
+        missing = missing_credentials(row, publisher)
         if missing:
             self.error(
                 loc,

@@ -6,16 +6,22 @@ the API, stage 7, the calendar and the schedules all read them through here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
+from pressrun.errors import FieldError
 from pressrun.models import AutomationConfig, DefaultAutomationConfig, PublishingSettings, Site
 from pressrun.models.automation import StageColumns
+from pressrun.models.base import utcnow
 
 # What each publisher needs stored before a site may switch to it.
 PUBLISHER_CREDENTIALS = {
     "wordpress": ("wordpress_url", "wordpress_username", "wordpress_app_password"),
     "webhook": ("webhook_url", "webhook_secret"),
 }
+# Write-only secrets: sent as null (or left out) they keep their stored value.
+KEEP_WHEN_NULL = frozenset({"wordpress_app_password", "webhook_secret"})
 
 
 def default_config(session: Session) -> DefaultAutomationConfig:
@@ -72,3 +78,28 @@ def publishing_settings(session: Session, site_id: int) -> PublishingSettings:
     session.add(created)
     session.flush()
     return created
+
+
+def missing_credentials(row: PublishingSettings, publisher: str) -> list[str]:
+    """What `publisher` needs that the stored settings lack."""
+    return [name for name in PUBLISHER_CREDENTIALS.get(publisher, ()) if not getattr(row, name)]
+
+
+def replace_publishing(
+    session: Session, site_id: int, values: dict[str, Any]
+) -> PublishingSettings:
+    """Replace the site's publishing settings with validated `values`; secrets sent as null
+    keep their value. The chosen publisher must end up with what it needs, or `FieldError`
+    naming each missing field (the caller's transaction then changes nothing)."""
+    row = publishing_settings(session, site_id)
+    for key, value in values.items():
+        if value is not None or key not in KEEP_WHEN_NULL:
+            setattr(row, key, value if value is not None else "")
+    publisher = str(values["publisher"])
+    missing = missing_credentials(row, publisher)
+    if missing:
+        raise FieldError([((name,), f"required for the {publisher} publisher") for name in missing])
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row

@@ -158,8 +158,5 @@ def replace_publishing(
     Secrets (`wordpress_app_password`, `webhook_secret`) are write-only: left out, they keep
     their stored value; responses only say whether one is set.
     """
-    row = site_config.publishing_settings(session, site.id or 0)
-    body.apply_to(row)
-    session.add(row)
-    session.flush()
+    row = site_config.replace_publishing(session, site.id or 0, body.model_dump())
     return PublishingSettingsOut.of(row)

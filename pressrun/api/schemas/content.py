@@ -15,10 +15,7 @@ from pydantic import (
     computed_field,
 )
 
-from pressrun.errors import FieldError
 from pressrun.models import PublishingSettings
-from pressrun.models.base import utcnow
-from pressrun.services.site_config import PUBLISHER_CREDENTIALS
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -150,24 +147,6 @@ class PublishingSettingsIn(BaseModel):
     wordpress_app_password: Annotated[str, StringConstraints(max_length=200)] | None = None
     webhook_url: HttpUrlText | None = None
     webhook_secret: Annotated[str, StringConstraints(max_length=200)] | None = None
-
-    def apply_to(self, row: PublishingSettings) -> None:
-        """Replace the stored settings with these; write-only secrets left out keep their
-        value. The chosen publisher must end up with what it needs, or `FieldError` naming
-        each missing field (the request's transaction then changes nothing)."""
-        for key, value in self.model_dump().items():
-            if value is not None or key not in _KEEP_WHEN_NULL:
-                setattr(row, key, value if value is not None else "")
-        needed = PUBLISHER_CREDENTIALS.get(self.publisher, ())
-        missing = [name for name in needed if not getattr(row, name)]
-        if missing:
-            raise FieldError(
-                [((name,), f"required for the {self.publisher} publisher") for name in missing]
-            )
-        row.updated_at = utcnow()
-
-
-_KEEP_WHEN_NULL = frozenset({"wordpress_app_password", "webhook_secret"})
 
 
 class PublishingSettingsOut(BaseModel):
