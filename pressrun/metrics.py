@@ -13,7 +13,7 @@ exactly how the ledger stores them.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Literal, TypeVar
 
@@ -21,19 +21,7 @@ from temporalio import activity
 from temporalio.common import MetricMeter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from pressrun.ai.base import (
-    AIItemError,
-    AIProvider,
-    AIRetryableError,
-    ArticleBrief,
-    ArticleDraft,
-    ClusterBrief,
-    ClusterCandidate,
-    ClusterNaming,
-    GeneratedImage,
-    IdeaDraft,
-    ImagePromptDraft,
-)
+from pressrun.ai.base import AIItemError, AIProvider, AIRetryableError, WrappedProvider
 from pressrun.config import Settings
 
 T = TypeVar("T")
@@ -136,7 +124,7 @@ def activity_metrics() -> PressrunMetrics:
     return PressrunMetrics(meter)
 
 
-class InstrumentedProvider:
+class InstrumentedProvider(WrappedProvider):
     """An AI provider whose calls record latency and errors per model and operation.
 
     With no `metrics` given, each call records on the running activity's meter, so the
@@ -144,58 +132,16 @@ class InstrumentedProvider:
     """
 
     def __init__(self, provider: AIProvider, metrics: PressrunMetrics | None = None) -> None:
-        self._provider = provider
+        super().__init__(provider)
         self._metrics = metrics
 
-    @property
-    def name(self) -> str:
-        return self._provider.name
-
-    async def _timed(self, operation: str, model: str, call: Awaitable[T]) -> T:
+    async def around(self, operation: str, model: str, call: Callable[[], Awaitable[T]]) -> T:
         metrics = self._metrics if self._metrics is not None else activity_metrics()
         start = time.perf_counter()
         try:
-            result = await call
+            result = await call()
         except Exception as err:
             metrics.ai_call(model, operation, time.perf_counter() - start, error=err)
             raise
         metrics.ai_call(model, operation, time.perf_counter() - start)
         return result
-
-    async def name_clusters(
-        self, candidates: list[ClusterCandidate], *, model: str
-    ) -> list[ClusterNaming]:
-        return await self._timed(
-            "name_clusters", model, self._provider.name_clusters(candidates, model=model)
-        )
-
-    async def generate_ideas(
-        self, cluster: ClusterBrief, *, count: int, model: str
-    ) -> list[IdeaDraft]:
-        return await self._timed(
-            "generate_ideas",
-            model,
-            self._provider.generate_ideas(cluster, count=count, model=model),
-        )
-
-    async def write_article(self, brief: ArticleBrief, *, model: str) -> ArticleDraft:
-        return await self._timed(
-            "write_article", model, self._provider.write_article(brief, model=model)
-        )
-
-    async def image_prompts(
-        self, article: ArticleDraft, *, in_article: int, model: str
-    ) -> list[ImagePromptDraft]:
-        return await self._timed(
-            "image_prompts",
-            model,
-            self._provider.image_prompts(article, in_article=in_article, model=model),
-        )
-
-    async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:
-        return await self._timed(
-            "generate_image", model, self._provider.generate_image(prompt, model=model, size=size)
-        )
-
-    async def aclose(self) -> None:
-        await self._provider.aclose()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -148,3 +149,62 @@ class AIProvider(Protocol):
     async def aclose(self) -> None:
         """Release connections."""
         ...
+
+
+T = TypeVar("T")
+
+
+class WrappedProvider:
+    """A provider around another whose every call passes through `around`: the one place the
+    interface is forwarded, for wrappers that time, limit or otherwise watch each call."""
+
+    def __init__(self, provider: AIProvider) -> None:
+        self._provider = provider
+
+    @property
+    def name(self) -> str:
+        return self._provider.name
+
+    async def around(self, operation: str, model: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one call of `operation` on `model`; the default just runs it."""
+        return await call()
+
+    async def name_clusters(
+        self, candidates: list[ClusterCandidate], *, model: str
+    ) -> list[ClusterNaming]:
+        return await self.around(
+            "name_clusters", model, lambda: self._provider.name_clusters(candidates, model=model)
+        )
+
+    async def generate_ideas(
+        self, cluster: ClusterBrief, *, count: int, model: str
+    ) -> list[IdeaDraft]:
+        return await self.around(
+            "generate_ideas",
+            model,
+            lambda: self._provider.generate_ideas(cluster, count=count, model=model),
+        )
+
+    async def write_article(self, brief: ArticleBrief, *, model: str) -> ArticleDraft:
+        return await self.around(
+            "write_article", model, lambda: self._provider.write_article(brief, model=model)
+        )
+
+    async def image_prompts(
+        self, article: ArticleDraft, *, in_article: int, model: str
+    ) -> list[ImagePromptDraft]:
+        return await self.around(
+            "image_prompts",
+            model,
+            lambda: self._provider.image_prompts(article, in_article=in_article, model=model),
+        )
+
+    async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:
+        return await self.around(
+            "generate_image",
+            model,
+            lambda: self._provider.generate_image(prompt, model=model, size=size),
+        )
+
+    async def aclose(self) -> None:
+        await self._provider.aclose()

@@ -16,28 +16,21 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Engine
 
-from pressrun.ai.base import (
-    AIProvider,
-    ArticleBrief,
-    ArticleDraft,
-    ClusterBrief,
-    ClusterCandidate,
-    ClusterNaming,
-    GeneratedImage,
-    IdeaDraft,
-    ImagePromptDraft,
-)
+from pressrun.ai.base import AIProvider, WrappedProvider
 from pressrun.config import Settings
 from pressrun.db import SessionFactory
 from pressrun.models import RateLimit
+
+T = TypeVar("T")
 
 AI_LIMIT = "ai"
 
@@ -133,45 +126,16 @@ class FleetRateLimiter:
         return Reservation(slot=slot, wait_seconds=(slot - now).total_seconds())
 
 
-class RateLimitedProvider:
+class RateLimitedProvider(WrappedProvider):
     """An AI provider whose every call first waits for a slot of the fleet-wide limit."""
 
     def __init__(self, provider: AIProvider, limiter: FleetRateLimiter) -> None:
-        self._provider = provider
+        super().__init__(provider)
         self._limiter = limiter
 
-    @property
-    def name(self) -> str:
-        return self._provider.name
-
-    async def name_clusters(
-        self, candidates: list[ClusterCandidate], *, model: str
-    ) -> list[ClusterNaming]:
+    async def around(self, operation: str, model: str, call: Callable[[], Awaitable[T]]) -> T:
         await self._limiter.acquire()
-        return await self._provider.name_clusters(candidates, model=model)
-
-    async def generate_ideas(
-        self, cluster: ClusterBrief, *, count: int, model: str
-    ) -> list[IdeaDraft]:
-        await self._limiter.acquire()
-        return await self._provider.generate_ideas(cluster, count=count, model=model)
-
-    async def write_article(self, brief: ArticleBrief, *, model: str) -> ArticleDraft:
-        await self._limiter.acquire()
-        return await self._provider.write_article(brief, model=model)
-
-    async def image_prompts(
-        self, article: ArticleDraft, *, in_article: int, model: str
-    ) -> list[ImagePromptDraft]:
-        await self._limiter.acquire()
-        return await self._provider.image_prompts(article, in_article=in_article, model=model)
-
-    async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:
-        await self._limiter.acquire()
-        return await self._provider.generate_image(prompt, model=model, size=size)
-
-    async def aclose(self) -> None:
-        await self._provider.aclose()
+        return await call()
 
 
 def limit_provider(
