@@ -1,27 +1,4 @@
-"""Publishers: deliver finished content to a folder, a WordPress site or a signed webhook."""
+"""Publishers: deliver finished content to a folder, a WordPress site or a signed webhook.
 
-from pressrun.publishing.base import (
-    ProgressCallback,
-    Publisher,
-    PublishError,
-    PublishImage,
-    PublishItem,
-    PublishPermanentError,
-    PublishResult,
-    PublishRetryableError,
-    PublishState,
-    ignore_progress,
-)
-
-__all__ = [
-    "ProgressCallback",
-    "PublishError",
-    "PublishImage",
-    "PublishItem",
-    "PublishPermanentError",
-    "PublishResult",
-    "PublishRetryableError",
-    "PublishState",
-    "Publisher",
-    "ignore_progress",
-]
+The interface and its shapes are in `base`; `factory` builds the site's publisher.
+"""

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from pressrun.publishing import (
+from pressrun.publishing.base import (
     PublishImage,
     PublishItem,
     PublishPermanentError,
