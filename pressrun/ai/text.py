@@ -178,3 +178,13 @@ def fill(template: str, **slots: str) -> str:
     """Fill a template; `{Kw}`-style slots take the title-cased value of the lowercase slot."""
     extra = {sentence_case(name): title_case(value) for name, value in slots.items()}
     return template.format(**slots, **extra)
+
+
+# The longest cluster name stored.
+NAME_LIMIT = 300
+
+
+def head_name(head_text: str) -> str:
+    """A cluster named after its head keyword, as a title ("best running shoes" → "Best
+    Running Shoes")."""
+    return (title_case(" ".join(words(head_text))) or head_text.strip() or "Keyword")[:NAME_LIMIT]

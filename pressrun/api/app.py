@@ -16,6 +16,7 @@ from pressrun.api.routers import (
     automation,
     content,
     credits,
+    dashboard,
     events,
     health,
     integration,
@@ -26,7 +27,6 @@ from pressrun.api.routers import (
 from pressrun.api.state import ApiState
 from pressrun.config import Settings
 from pressrun.db import create_db_engine, make_session_factory
-from pressrun.web import routes as web
 
 
 def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
@@ -64,7 +64,7 @@ def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
         automation.router,
         events.router,
         integration.router,
-        web.router,
+        dashboard.router,
     ):
         app.include_router(router)
     return app

@@ -1,19 +1,12 @@
-"""Cluster names unique within a site, the head-keyword fallback, and checking a model's split."""
+"""Cluster names unique within a site (the head keyword's title as the fallback), and checking
+a model's split."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
 
-from pressrun.ai.text import title_case, words
-
-NAME_LIMIT = 300
-
-
-def head_name(head_text: str) -> str:
-    """A cluster named after its head keyword, as a title ("best running shoes" → "Best
-    Running Shoes")."""
-    return (title_case(" ".join(words(head_text))) or head_text.strip() or "Keyword")[:NAME_LIMIT]
+from pressrun.ai.text import NAME_LIMIT, head_name
 
 
 def unique_name(name: str, head_text: str, taken: set[str]) -> str:

@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from pressrun.ai.base import AIItemError, ClusterCandidate, ClusterNaming, KeywordInput
+from pressrun.ai.text import head_name
 from pressrun.clustering.assign import Assignment, ExistingCluster, Item, assign
 from pressrun.clustering.intent import INTENTS, detect_intent
-from pressrun.clustering.names import head_name, unique_name, valid_split
+from pressrun.clustering.names import unique_name, valid_split
 from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.db import transaction
 from pressrun.embeddings.base import Embedder, from_bytes, to_bytes

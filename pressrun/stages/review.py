@@ -2,7 +2,7 @@
 
 With auto-approval, ready drafts are approved; otherwise they wait in review. With auto-publish,
 approved articles get the next free slots of the site's calendar (the rules of
-`services.content_review`, which the API's approvals follow too); the activity then starts a
+`publishing.review`, which the API's approvals follow too); the activity then starts a
 publish workflow (a durable timer) for each one this batch scheduled.
 """
 
@@ -19,7 +19,7 @@ from pressrun.models import Content, ImagePrompt
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus, ItemStatus
 from pressrun.publishing.publications import withdrawn_condition
-from pressrun.services.content_review import auto_schedule, review_drafts
+from pressrun.publishing.review import auto_schedule, review_drafts
 from pressrun.services.site_config import publishing_settings
 from pressrun.stages.common import StageDeps, commit_batch, committed_result, read
 

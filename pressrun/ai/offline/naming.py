@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pressrun.ai.base import ClusterCandidate, ClusterNaming, KeywordInput
-from pressrun.clustering.names import head_name
+from pressrun.ai.text import head_name
 
 
 def name_cluster(candidate: ClusterCandidate) -> ClusterNaming:

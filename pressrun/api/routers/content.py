@@ -24,8 +24,9 @@ from pressrun.api.schemas.content import (
 from pressrun.errors import NotFoundError
 from pressrun.models import Content, Image, ImagePrompt
 from pressrun.models.content import ContentStatus
-from pressrun.services import content_review, site_config
-from pressrun.services.content_review import ContentChanges
+from pressrun.publishing import review as content_review
+from pressrun.publishing.review import ContentChanges
+from pressrun.services import site_config
 
 router = APIRouter(prefix="/api/v1/sites/{site_id}", tags=["content"])
 

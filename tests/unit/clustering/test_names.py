@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pressrun.clustering.names import head_name, unique_name, valid_split
+from pressrun.ai.text import head_name
+from pressrun.clustering.names import unique_name, valid_split
 
 
 def test_head_name_titles_the_head_keyword() -> None:

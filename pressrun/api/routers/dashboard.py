@@ -1,5 +1,6 @@
-"""Serves the dashboard (its page shell and static files) and the few facts it needs besides the
-REST API: whether a demo key is offered, and where a run's workflow is in the Temporal Web UI."""
+"""The dashboard's routes: its page shell and static files (from `pressrun.web`), and the few
+facts it needs besides the REST API: whether a demo key is offered, and where a run's workflow
+is in the Temporal Web UI."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+import pressrun.web
 from pressrun.api.deps import AccountId, QuerySite, SessionDep, StateDep
 from pressrun.api.schemas.dashboard import DemoKeyOut, RunWorkflowOut
 from pressrun.errors import NotFoundError
 from pressrun.runs import control
 from pressrun.services.demo_tenant import DEMO_ACCOUNT
 
-STATIC_DIR = FilePath(__file__).parent / "static"
+# The dashboard's files ship as package data of `pressrun.web`.
+STATIC_DIR = FilePath(pressrun.web.__file__).parent / "static"
 
 # The pages the dashboard's own router draws; each is the same shell.
 PAGES = (
