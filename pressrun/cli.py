@@ -29,24 +29,32 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
     from pressrun.api.serve import serve_until
     from pressrun.api.state import ApiState
     from pressrun.db import create_db_engine, make_session_factory
-    from pressrun.resources import open_runtime, wait_for_shutdown_signal
+    from pressrun.resources import open_resources, wait_for_shutdown_signal
     from pressrun.worker import build_worker
 
     async with contextlib.AsyncExitStack() as stack:
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
         if worker:
-            rt = await stack.enter_async_context(open_runtime(settings))
-            state = ApiState(settings, rt.engine, rt.sessions, client=rt.client)
+            resources = await stack.enter_async_context(open_resources(settings))
+            state = ApiState(
+                settings, resources.engine, resources.sessions, client=resources.client
+            )
             await stack.enter_async_context(
-                build_worker(rt.client, settings, rt.sessions, rt.provider, embedder=rt.embedder)
+                build_worker(
+                    resources.client,
+                    settings,
+                    resources.sessions,
+                    resources.provider,
+                    embedder=resources.embedder,
+                )
             )
             log.info(
                 "worker started",
                 task_queues=[settings.queue(pool) for pool in settings.pools()],
                 temporal=settings.temporal_address,
-                ai_provider=rt.provider.name,
-                embeddings=rt.embedder.model_id,
+                ai_provider=resources.provider.name,
+                embeddings=resources.embedder.model_id,
             )
         else:
             engine = create_db_engine(settings.resolved_database_url())

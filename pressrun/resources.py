@@ -23,7 +23,7 @@ from pressrun.temporal_client import connect
 
 
 @dataclass
-class Runtime:
+class ProcessResources:
     settings: Settings
     engine: Engine
     sessions: SessionFactory
@@ -33,7 +33,7 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def open_resources(settings: Settings) -> AsyncIterator[ProcessResources]:
     """A worker process's resources. Its Temporal client exports metrics on
     `worker_metrics_port` when set; its AI provider is timed per call and, with
     `ai_calls_per_second`, held to the fleet-wide rate."""
@@ -44,7 +44,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     embedder = build_embedder(settings, sessions)
     try:
         client = await connect(settings, runtime=build_temporal_runtime(settings))
-        yield Runtime(settings, engine, sessions, provider, embedder, client)
+        yield ProcessResources(settings, engine, sessions, provider, embedder, client)
     finally:
         await embedder.aclose()
         await provider.aclose()

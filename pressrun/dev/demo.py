@@ -19,7 +19,7 @@ from pressrun.db import SessionFactory, transaction
 from pressrun.migrations.upgrade import upgrade
 from pressrun.models import Account, AutomationConfig, AutomationRun, Site
 from pressrun.models.automation import FINISHED_STATUSES
-from pressrun.resources import open_runtime
+from pressrun.resources import open_resources
 from pressrun.runs.control import start_run
 from pressrun.services.accounts import create_site
 from pressrun.services.demo_tenant import DEMO_CREDITS, demo_account
@@ -78,13 +78,15 @@ def _load_run(sessions: SessionFactory, run_id: str) -> AutomationRun | None:
 async def run_demo(settings: Settings, *, keywords: int = 0) -> int:
     console = Console()
     upgrade(settings.resolved_database_url())
-    async with open_runtime(settings) as rt:
-        account_id, site_id, imported = create_demo_site(rt.sessions, keywords)
+    async with open_resources(settings) as resources:
+        account_id, site_id, imported = create_demo_site(resources.sessions, keywords)
         console.print(
             f"Demo account {account_id} (topped up to {DEMO_CREDITS} credits); site {site_id} "
-            f"with {imported} keywords. AI provider: [bold]{rt.provider.name}[/]."
+            f"with {imported} keywords. AI provider: [bold]{resources.provider.name}[/]."
         )
-        started = await start_run(rt.client, settings, site_id=site_id, account_id=account_id)
+        started = await start_run(
+            resources.client, settings, site_id=site_id, account_id=account_id
+        )
         console.print(f"Run {started.run_id} started as workflow [bold]{started.workflow_id}[/].")
         begin = time.monotonic()
         last_change = begin
@@ -92,7 +94,7 @@ async def run_demo(settings: Settings, *, keywords: int = 0) -> int:
         run: AutomationRun | None = None
         with Live(console=console, refresh_per_second=4) as live:
             while True:
-                run = await asyncio.to_thread(_load_run, rt.sessions, started.run_id)
+                run = await asyncio.to_thread(_load_run, resources.sessions, started.run_id)
                 elapsed = time.monotonic() - begin
                 marker = (run.updated_at, run.status) if run else None
                 if marker != last_seen:
@@ -118,7 +120,7 @@ async def run_demo(settings: Settings, *, keywords: int = 0) -> int:
                 await asyncio.sleep(0.5)
         wall = time.monotonic() - begin
         history = await started.handle.fetch_history()
-        with transaction(rt.sessions) as session:
+        with transaction(resources.sessions) as session:
             account = session.get(Account, account_id)
             balance = account.credit_balance if account else Decimal(0)
         assert run is not None
