@@ -1,4 +1,4 @@
-"""Alembic environment: pressrun's metadata and the URL handed over by `pressrun.migrate`."""
+"""Alembic environment: pressrun's metadata and the URL handed over by `pressrun.migrations.upgrade`."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 docker-compose.yml, .env.example, the Dockerfile and docs/deploy.md must use the names the
 app reads (pressrun.config.Settings), the commands its CLI has (pressrun.cli), the search
-attributes its workflows set (pressrun.search_attributes); images must be pinned, and
+attributes its workflows set (pressrun.contracts.search_attributes); images must be pinned, and
 healthchecks and start-up dependencies in place.
 """
 
