@@ -6,11 +6,12 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
@@ -47,9 +48,9 @@ class ApiServer:
     settings: Settings
 
 
-async def serve(app: Any) -> AsyncIterator[str]:
+async def serve(app: Any, *, lifespan: Literal["on", "off"] = "on") -> AsyncIterator[str]:
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan=lifespan)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -63,16 +64,28 @@ async def serve(app: Any) -> AsyncIterator[str]:
         await task
 
 
+@pytest.fixture(scope="session")
+def shared_app() -> FastAPI:
+    """One app for the session. FastAPI prepares each route for an app the first time it is
+    matched, which is most of a short test's cost; each test serves this app with a state of
+    its own instead (what the app's lifespan would set; `pressrun dev` in the browser and
+    dev-server tests runs the real one)."""
+    return create_app(Settings())
+
+
 @pytest.fixture
 async def api(
+    shared_app: FastAPI,
     api_settings: Settings,
     engine: Engine,
     sessions: SessionFactory,
     dev_env: WorkflowEnvironment,
 ) -> AsyncIterator[ApiServer]:
     """The app on the Temporal dev server, as in production; runs need a worker on it."""
-    state = ApiState(settings=api_settings, engine=engine, sessions=sessions, client=dev_env.client)
-    async for base_url in serve(create_app(api_settings, state=state)):
+    shared_app.state.pressrun = ApiState(
+        settings=api_settings, engine=engine, sessions=sessions, client=dev_env.client
+    )
+    async for base_url in serve(shared_app, lifespan="off"):
         yield ApiServer(base_url=base_url, settings=api_settings)
 
 
