@@ -1,4 +1,4 @@
-"""Alembic environment: pressrun's metadata and the URL handed over by `pressrun.migrations.upgrade`."""
+"""Alembic environment: pressrun's metadata, and the URL `migrations.upgrade` hands over."""
 
 from __future__ import annotations
 
