@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     # A publish is retried with backoff this many times, then left `failed` with its reason.
     publish_max_attempts: int = 8
     publish_timeout_seconds: int = 300
+    # A delivery heartbeats in the background; one whose worker died is retried after this
+    # many seconds without a beat instead of after `publish_timeout_seconds`. Apart from
+    # `activity_heartbeat_seconds` because every second lost here moves the post date.
+    publish_heartbeat_seconds: int = Field(30, ge=1)
 
     log_level: str = "INFO"
     log_json: bool | None = None

@@ -16,6 +16,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from pressrun.activities.heartbeat import heartbeating
 from pressrun.config import Settings
 from pressrun.contracts.publish import (
     PUBLISH_CONTENT,
@@ -53,6 +54,10 @@ class PublishActivities:
 
     @activity.defn(name=PUBLISH_CONTENT)
     async def publish_content(self, req: PublishRequest) -> PublishOutcome:
+        async with heartbeating():
+            return await self._publish(req)
+
+    async def _publish(self, req: PublishRequest) -> PublishOutcome:
         bound = log.bind(site_id=req.site_id, content_id=req.content_id)
         try:
             job = await self._tx(

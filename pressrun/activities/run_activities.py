@@ -7,8 +7,7 @@ the provider's Retry-After when it gave one); missing credits or rows never do.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -16,6 +15,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from pressrun.activities.heartbeat import heartbeating
 from pressrun.ai.base import AIProvider, AIRetryableError
 from pressrun.config import Settings
 from pressrun.contracts.launch import CHECK_LAUNCH, RECORD_SKIP, LaunchDecision, SkipRecord
@@ -58,26 +58,6 @@ log = structlog.get_logger("pressrun.activities")
 StageFn = Callable[[StageDeps, BatchRequest], Awaitable[BatchResult]]
 
 
-@contextlib.asynccontextmanager
-async def _heartbeating() -> AsyncIterator[None]:
-    """Heartbeat while the batch works, so a dead worker is noticed and cancels reach us."""
-    timeout = activity.info().heartbeat_timeout
-    interval = max(timeout.total_seconds() / 3, 0.5) if timeout else 10.0
-
-    async def beat() -> None:
-        while True:
-            activity.heartbeat()
-            await asyncio.sleep(interval)
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 def _map_errors(err: Exception) -> Exception:
     if isinstance(err, AIRetryableError):
         delay = timedelta(seconds=err.retry_after) if err.retry_after else None
@@ -118,7 +98,7 @@ class RunActivities:
 
     async def _stage(self, fn: StageFn, req: BatchRequest) -> BatchResult:
         bound = log.bind(run_id=req.run_id, site_id=req.site_id, stage=req.stage)
-        async with _heartbeating():
+        async with heartbeating():
             try:
                 result = await fn(self._deps, req)
             except Exception as err:

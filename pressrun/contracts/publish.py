@@ -30,6 +30,8 @@ class PublishInput(BaseModel):
     publish_at: datetime
     max_attempts: int = 8
     timeout_seconds: int = 300
+    # None: no heartbeat timeout, as for workflows started before deliveries heartbeated.
+    heartbeat_seconds: int | None = None
     # The publish pool's task queue for the delivery; None: the workflow's own.
     queue: str | None = None
 

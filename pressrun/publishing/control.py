@@ -58,6 +58,7 @@ async def start_publish(
             publish_at=publish_at,
             max_attempts=settings.publish_max_attempts,
             timeout_seconds=settings.publish_timeout_seconds,
+            heartbeat_seconds=settings.publish_heartbeat_seconds,
             queue=settings.queue("publish"),
         ),
         id=publish_workflow_id(content_id),

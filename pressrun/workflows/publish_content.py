@@ -72,6 +72,10 @@ class PublishContentWorkflow:
             result_type=PublishOutcome,
             task_queue=inp.queue,
             start_to_close_timeout=timedelta(seconds=inp.timeout_seconds),
+            # An activity option, not a command: histories recorded without it still replay.
+            heartbeat_timeout=(
+                timedelta(seconds=inp.heartbeat_seconds) if inp.heartbeat_seconds else None
+            ),
             retry_policy=RetryPolicy(
                 initial_interval=timedelta(seconds=10),
                 backoff_coefficient=2.0,
