@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from pressrun import __version__
 from pressrun.api.errors import install_error_handlers
+from pressrun.api.input_guard import refuse_nul_input
 from pressrun.api.observability import ApiMetrics, install_observability
 from pressrun.api.routers import (
     accounts,
@@ -47,6 +48,7 @@ def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
         version=__version__,
         description="Durable AI content pipelines for websites, each run a Temporal workflow.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_input)],
     )
     metrics = ApiMetrics()
     app.state.metrics = metrics

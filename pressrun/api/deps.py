@@ -48,15 +48,19 @@ class Caller:
 def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("Missing API key: send `Authorization: Bearer <key>`.")
-    return token.strip()
+    # Issued keys are printable ASCII; anything else cannot match one.
+    if not (token.isascii() and token.isprintable()):
+        raise AuthenticationError("Invalid or revoked API key.")
+    return token
 
 
 def resolve_caller(request: Request, state: ApiState, session: Session) -> Caller:
     token = _bearer(request)
     admin = state.settings.admin_api_key
-    if admin is not None and hmac.compare_digest(token, admin.get_secret_value()):
+    if admin is not None and hmac.compare_digest(token.encode(), admin.get_secret_value().encode()):
         return Caller(account_id=None, is_admin=True)
     digest = hash_key(token)
     cached = state.keys.get(digest)

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
+from pressrun.api.input_guard import NUL, NUL_MESSAGE
 from pressrun.api.schemas.keywords import KeywordIn
 from pressrun.errors import FieldError
 
@@ -89,6 +90,8 @@ def parse_keyword_csv(data: bytes, *, field: str, max_rows: int) -> list[Keyword
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip().lower() for name in next(reader, [])]
+        if any(NUL in name for name in header):
+            raise FieldError([((field,), f"the header row {NUL_MESSAGE}")])
         if "keyword" not in header:
             raise FieldError([((field,), "the header row must name a `keyword` column")])
         unknown = sorted(set(header) - set(KEYWORD_COLUMNS))
@@ -121,6 +124,12 @@ def parse_keyword_csv(data: bytes, *, field: str, max_rows: int) -> list[Keyword
                 )
                 continue
             values = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+            nul_columns = [name for name, value in values.items() if NUL in value]
+            if nul_columns:
+                errors.extend(
+                    ((field, number, name), f"{where}: {NUL_MESSAGE}") for name in nul_columns
+                )
+                continue
             try:
                 rows.append(KeywordIn.model_validate({k: v for k, v in values.items() if v}))
             except ValidationError as err:
