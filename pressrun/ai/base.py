@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Literal, Protocol, TypeVar
+from typing import Annotated, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+
+from pressrun.ai.text import fit
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
 _MARKUP = re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s*", re.MULTILINE)
+
+
+# The output limits, stated once: the prompts quote them, the JSON schemas describe them, and the
+# models below hold them.
+# Search results show about 60 characters of a title (600 pixels) before cutting it; 70 leaves
+# room for wide-but-short letters while keeping the words that matter on screen.
+TITLE_MAX = 70
+# Google shows roughly 155-160 characters of a description; under 120 wastes the snippet.
+META_DESCRIPTION_MIN = 120
+META_DESCRIPTION_MAX = 160
+# Screen readers commonly break alt text into chunks of about 125 characters.
+ALT_TEXT_MAX = 125
+SLUG_MAX = 300
+
+
+def _fitted(limit: int) -> BeforeValidator:
+    """Cuts an over-long string at a word boundary instead of failing validation: for fields
+    whose lead carries their meaning, so that one long field never rejects a whole answer."""
+
+    def cut(value: object) -> object:
+        return fit(value, limit) if isinstance(value, str) else value
+
+    return BeforeValidator(cut)
 
 
 def count_words(markdown: str) -> int:
@@ -72,7 +97,7 @@ class ClusterBrief(BaseModel):
 
 
 class IdeaDraft(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: Annotated[str, _fitted(TITLE_MAX)] = Field(min_length=1, max_length=TITLE_MAX)
     brief: str = ""
     outline: list[str] = Field(default_factory=list)
     target_keyword: str = ""
@@ -91,17 +116,21 @@ class ArticleBrief(BaseModel):
 
 
 class ArticleDraft(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: Annotated[str, _fitted(TITLE_MAX)] = Field(min_length=1, max_length=TITLE_MAX)
     # Markdown with `##` (H2) and `###` (H3) sections.
     body: str = Field(min_length=1)
-    meta_description: str = Field(max_length=400)
-    slug: str = Field(min_length=1, max_length=300, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    # No minimum here: stored articles (and stages' tests) may have a short or empty one; the
+    # provider asks the model once more when its reply is under META_DESCRIPTION_MIN.
+    meta_description: Annotated[str, _fitted(META_DESCRIPTION_MAX)] = Field(
+        max_length=META_DESCRIPTION_MAX
+    )
+    slug: str = Field(min_length=1, max_length=SLUG_MAX, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class ImagePromptDraft(BaseModel):
     kind: Literal["featured", "in_article"]
     prompt: str = Field(min_length=1)
-    alt_text: str = Field(min_length=1, max_length=400)
+    alt_text: Annotated[str, _fitted(ALT_TEXT_MAX)] = Field(min_length=1, max_length=ALT_TEXT_MAX)
 
 
 class GeneratedImage(BaseModel):

@@ -1,7 +1,10 @@
 """Runs the pipeline's AI calls on OpenAI or any OpenAI-compatible server (vLLM, Ollama, LiteLLM).
 
 Text tasks use Chat Completions with strict json_schema structured outputs, validated with the
-shapes in `pressrun.ai.base`; an invalid reply gets exactly one repair round-trip. HTTP failures
+shapes in `pressrun.ai.base`; an invalid reply gets exactly one repair round-trip. Those shapes cut
+an over-long title, meta description or alt text at a word boundary rather than reject it, and
+a list reply keeps its valid entries, so one long or bad field never fails a whole answer; a
+meta description under the minimum is usable but asked for again once. HTTP failures
 are mapped onto the two error kinds the activities understand: retryable (429, 5xx, 408, 409,
 timeouts, connection errors) and per-item (every other 4xx, output still invalid after repair).
 The SDK never retries by itself: Temporal's retry policy owns retries.
@@ -34,6 +37,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pressrun.ai import prompts
 from pressrun.ai.base import (
+    META_DESCRIPTION_MIN,
     AIError,
     AIItemError,
     AIRetryableError,
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
     import httpx2
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
 _MAX_DETAIL_CHARS = 500
@@ -72,11 +77,12 @@ class _NamesReply(BaseModel):
 
 
 class _IdeasReply(BaseModel):
-    ideas: list[IdeaDraft] = Field(min_length=1)
+    # Checked one by one (`_valid_entries`), like the two replies below.
+    ideas: list[dict[str, Any]] = Field(min_length=1)
 
 
 class _ImagePromptsReply(BaseModel):
-    prompts: list[ImagePromptDraft]
+    prompts: list[dict[str, Any]]
 
 
 class OpenAIProvider:
@@ -138,12 +144,14 @@ class OpenAIProvider:
         ideas = await self._structured(
             prompts.ideas_task(cluster, count),
             model,
-            lambda raw: _IdeasReply.model_validate(raw).ideas,
+            _ideas,
         )
         return ideas[:count]
 
     async def write_article(self, brief: ArticleBrief, *, model: str) -> ArticleDraft:
-        return await self._structured(prompts.article_task(brief), model, _article)
+        return await self._structured(
+            prompts.article_task(brief), model, _article, shortfall=_article_shortfall
+        )
 
     async def image_prompts(
         self, article: ArticleDraft, *, in_article: int, model: str
@@ -189,23 +197,39 @@ class OpenAIProvider:
         await self._client.close()
 
     async def _structured(
-        self, task: prompts.TextTask, model: str, parse: Callable[[object], T]
+        self,
+        task: prompts.TextTask,
+        model: str,
+        parse: Callable[[object], T],
+        *,
+        shortfall: Callable[[T], str | None] | None = None,
     ) -> T:
+        """The parsed reply, after one repair round when it is invalid or falls short. A reply
+        that only falls short (`shortfall` names why) is usable: the repair reply replaces it
+        if valid, short or not, and it is kept if the repair reply is invalid."""
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": task.system},
             {"role": "user", "content": task.user},
         ]
         content = await self._chat(messages, task, model)
+        usable: T | None = None
         try:
-            return _parse(content, parse)
+            usable = _parse(content, parse)
         except _InvalidOutputError as first:
             problem = str(first)[:_MAX_REPAIR_ERROR_CHARS]
+        else:
+            short = shortfall(usable) if shortfall else None
+            if short is None:
+                return usable
+            problem = short
         messages.append({"role": "assistant", "content": content or "(empty reply)"})
         messages.append({"role": "user", "content": prompts.repair_prompt(problem)})
         content = await self._chat(messages, task, model)
         try:
             return _parse(content, parse)
         except _InvalidOutputError as second:
+            if usable is not None:
+                return usable
             raise self._item_error(
                 f"{task.schema_name}: model output still invalid after one repair: {second}"
             ) from None
@@ -301,20 +325,59 @@ def _namings(raw: object, expected: set[int]) -> list[ClusterNaming]:
     return list(namings.values())
 
 
+def _valid_entries(
+    entries: list[dict[str, Any]], shape: type[M], field: str
+) -> tuple[list[M], list[str]]:
+    """The entries that are valid `shape`s, and why each other one is not (for the repair)."""
+    valid: list[M] = []
+    problems: list[str] = []
+    for i, entry in enumerate(entries):
+        try:
+            valid.append(shape.model_validate(entry))
+        except ValidationError as err:
+            problems.append(f"{field}.{i}: {_describe(err)}")
+    return valid, problems
+
+
+def _ideas(raw: object) -> list[IdeaDraft]:
+    ideas, problems = _valid_entries(_IdeasReply.model_validate(raw).ideas, IdeaDraft, "ideas")
+    if not ideas:
+        raise ValueError("no idea in the reply is valid: " + "; ".join(problems))
+    return ideas
+
+
 def _article(raw: object) -> ArticleDraft:
     if isinstance(raw, dict) and isinstance(raw.get("slug"), str):
         raw = {**raw, "slug": _SLUG_SEPARATORS.sub("-", raw["slug"].lower()).strip("-")}
-    return ArticleDraft.model_validate(raw)
+    draft = ArticleDraft.model_validate(raw)
+    if not draft.meta_description.strip():
+        raise ValueError("meta_description: must not be empty")
+    return draft
+
+
+def _article_shortfall(draft: ArticleDraft) -> str | None:
+    # Short but present is kept after the repair round: a description a little under the
+    # minimum still serves as the page's snippet, and failing the article would lose the body.
+    length = len(draft.meta_description)
+    if length >= META_DESCRIPTION_MIN:
+        return None
+    return f"meta_description: {length} characters, fewer than the {META_DESCRIPTION_MIN} asked for"
 
 
 def _image_prompts(raw: object, in_article: int) -> list[ImagePromptDraft]:
-    drafts = _ImagePromptsReply.model_validate(raw).prompts
+    entries = _ImagePromptsReply.model_validate(raw).prompts
+    drafts, problems = _valid_entries(entries, ImagePromptDraft, "prompts")
     featured = [d for d in drafts if d.kind == "featured"]
     inside = [d for d in drafts if d.kind == "in_article"]
     if not featured or len(inside) < in_article:
         raise ValueError(
-            f"expected 1 featured and {in_article} in_article prompts, "
-            f"got {len(featured)} featured and {len(inside)} in_article"
+            "; ".join(
+                [
+                    f"expected 1 featured and {in_article} in_article prompts, "
+                    f"got {len(featured)} featured and {len(inside)} in_article valid ones",
+                    *problems,
+                ]
+            )
         )
     return [featured[0], *inside[:in_article]]
 

@@ -10,7 +10,16 @@ import json
 import re
 from dataclasses import dataclass
 
-from pressrun.ai.base import ArticleBrief, ArticleDraft, ClusterBrief, ClusterCandidate
+from pressrun.ai.base import (
+    ALT_TEXT_MAX,
+    META_DESCRIPTION_MAX,
+    META_DESCRIPTION_MIN,
+    TITLE_MAX,
+    ArticleBrief,
+    ArticleDraft,
+    ClusterBrief,
+    ClusterCandidate,
+)
 
 CLUSTER_NAMES = "cluster_names"
 IDEAS = "ideas"
@@ -31,8 +40,15 @@ class TextTask:
     user: str
 
 
-def _string() -> dict[str, object]:
-    return {"type": "string"}
+def _string(description: str = "") -> dict[str, object]:
+    # Limits go in the description, not `minLength`/`maxLength`: strict structured outputs do
+    # not accept those keywords, and the provider cuts or repairs what exceeds them anyway.
+    return {"type": "string", "description": description} if description else {"type": "string"}
+
+
+_TITLE = f"At most {TITLE_MAX} characters."
+_META_DESCRIPTION = f"One sentence of {META_DESCRIPTION_MIN} to {META_DESCRIPTION_MAX} characters."
+_ALT_TEXT = f"At most {ALT_TEXT_MAX} characters."
 
 
 def _array(items: dict[str, object]) -> dict[str, object]:
@@ -69,7 +85,7 @@ IDEAS_SCHEMA = _object(
         "ideas": _array(
             _object(
                 {
-                    "title": _string(),
+                    "title": _string(_TITLE),
                     "brief": _string(),
                     "outline": _array(_string()),
                     "target_keyword": _string(),
@@ -81,9 +97,9 @@ IDEAS_SCHEMA = _object(
 
 ARTICLE_SCHEMA = _object(
     {
-        "title": _string(),
+        "title": _string(_TITLE),
         "body": _string(),
-        "meta_description": _string(),
+        "meta_description": _string(_META_DESCRIPTION),
         "slug": _string(),
     }
 )
@@ -95,7 +111,7 @@ IMAGE_PROMPTS_SCHEMA = _object(
                 {
                     "kind": {"type": "string", "enum": ["featured", "in_article"]},
                     "prompt": _string(),
-                    "alt_text": _string(),
+                    "alt_text": _string(_ALT_TEXT),
                 }
             )
         )
@@ -118,20 +134,20 @@ exactly once.
 Reply with JSON only: {"clusters": [{"id": int, "name": str, "description": str, \
 "split": [[int]]}]}"""
 
-IDEAS_SYSTEM = """\
+IDEAS_SYSTEM = f"""\
 You plan articles for a website from one keyword cluster.
 Propose at most `count` distinct article ideas that together cover the cluster without overlapping.
 Each idea serves the cluster's search `intent` (a comparison, a roundup, a how-to, a \
 definition, a troubleshooting guide, ...) and targets a different keyword of the cluster.
 For each idea:
-- title: specific and useful to the reader, ideally under 70 characters.
+- title: specific and useful to the reader, at most {TITLE_MAX} characters.
 - brief: 1 to 3 sentences on the angle, the reader, and what they will get.
 - outline: 4 to 8 section headings, in order.
 - target_keyword: the one keyword from the cluster the article should rank for.
-Reply with JSON only: {"ideas": [{"title": str, "brief": str, "outline": [str], \
-"target_keyword": str}]}"""
+Reply with JSON only: {{"ideas": [{{"title": str, "brief": str, "outline": [str], \
+"target_keyword": str}}]}}"""
 
-ARTICLE_SYSTEM = """\
+ARTICLE_SYSTEM = f"""\
 You write accurate, concrete, useful articles for a website.
 Write the article described by the input, in Markdown:
 - Open with a short introduction paragraph with no heading.
@@ -140,20 +156,21 @@ title is separate.
 - Follow the outline when one is given. Use the target keyword naturally in the introduction \
 and in at least one heading; use the other keywords where they fit.
 - Aim for about `target_words` words. No filler, no placeholders, no unsupported claims.
-meta_description: one sentence of 120 to 155 characters.
+title: the input's title, or a clearer one, at most {TITLE_MAX} characters.
+meta_description: one sentence of {META_DESCRIPTION_MIN} to {META_DESCRIPTION_MAX} characters.
 slug: the title's main words, lowercase, joined by hyphens.
-Reply with JSON only: {"title": str, "body": str, "meta_description": str, "slug": str}"""
+Reply with JSON only: {{"title": str, "body": str, "meta_description": str, "slug": str}}"""
 
-IMAGE_PROMPTS_SYSTEM = """\
+IMAGE_PROMPTS_SYSTEM = f"""\
 You art-direct the images of a blog article.
 Write exactly one prompt of kind "featured" (the header image, summing up the article), then \
 exactly `in_article` prompts of kind "in_article", each illustrating a different section from \
 `headings`.
 - prompt: 1 to 3 sentences for a text-to-image model: subject, setting, composition, style, \
 lighting. No text, letters, logos or watermarks in the image; no real person's likeness.
-- alt_text: a plain description of what the image shows, under 125 characters.
-Reply with JSON only: {"prompts": [{"kind": "featured" | "in_article", "prompt": str, \
-"alt_text": str}]}"""
+- alt_text: a plain description of what the image shows, at most {ALT_TEXT_MAX} characters.
+Reply with JSON only: {{"prompts": [{{"kind": "featured" | "in_article", "prompt": str, \
+"alt_text": str}}]}}"""
 
 REPAIR_TEMPLATE = """\
 Your previous reply was not valid: {error}

@@ -25,6 +25,9 @@ STOPWORDS = _word_set(
 
 _SMALL_WORDS = _word_set("a an and as at but by for from in into of on or per the to via vs with")
 _ACRONYMS = _word_set("ai api diy faq ga4 gps ira llc nec ppc roi seo sep uk usa zz")
+# What a cut must not end on: punctuation that leads into more text, and words that need one after.
+_TAIL_PUNCTUATION = " ,;:-\u2013\u2014/&([{\"'\u2018\u201c"
+_DANGLING_WORDS = _SMALL_WORDS | _word_set("but nor our their its this that your my so than")
 _QUESTION_WORDS = _word_set("are can do does how is should what when where which who why")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Lead-ins turning a search query into a noun phrase: "how to use x" -> "using x".
@@ -120,12 +123,33 @@ def slugify(text: str, *, max_length: int = 80) -> str:
 
 
 def shorten(text: str, limit: int, *, suffix: str = "...") -> str:
-    """`text` cut at a word boundary so that it fits in `limit` characters, suffix included."""
+    """`text` cut at a word boundary so that it fits in `limit` characters, suffix included: no
+    half word, and no dangling punctuation or small word ("and", "of") before the cut."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[: max(0, limit - len(suffix))].rsplit(" ", 1)[0].rstrip(" ,;:-")
-    return (cut + suffix)[:limit]
+    room = max(0, limit - len(suffix))
+    # One character more, so that a cut landing just after a whole word keeps that word.
+    head = text[: room + 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head[:room]
+    return (_trim_tail(cut) + suffix)[:limit]
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at a word boundary without an ellipsis: for fields
+    such as alt text and meta descriptions, where a limit must hold and the lead matters most."""
+    return shorten(text, limit, suffix="")
+
+
+def _trim_tail(cut: str) -> str:
+    while True:
+        trimmed = cut.rstrip(_TAIL_PUNCTUATION)
+        last = trimmed.rsplit(" ", 1)
+        if len(last) == 2 and last[1].lower() in _DANGLING_WORDS:
+            trimmed = last[0]
+        if trimmed == cut or not trimmed:
+            return trimmed or cut
+        cut = trimmed
 
 
 # --- phrasing -----------------------------------------------------------------------------

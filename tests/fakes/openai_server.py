@@ -752,7 +752,10 @@ def _article(task: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": title,
         "body": "\n\n".join(sections),
-        "meta_description": f"A practical guide to {keyword}: what it is and how to use it."[:155],
+        "meta_description": (
+            f"A practical guide to {keyword}: what it is, how it works, how to get started "
+            "and which common mistakes to avoid along the way, step by step."
+        )[:160],
         "slug": slug,
     }
 

@@ -8,13 +8,21 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from pressrun.ai.base import ArticleBrief, ArticleDraft, count_words
+from pressrun.ai.base import (
+    META_DESCRIPTION_MAX,
+    META_DESCRIPTION_MIN,
+    TITLE_MAX,
+    ArticleBrief,
+    ArticleDraft,
+    count_words,
+)
 from pressrun.ai.offline.phrases import (
     BODY_SENTENCES,
     CLOSING_SENTENCES,
     CONNECTORS,
     DEFAULT_OUTLINE,
     INTRO_SENTENCES,
+    META_ADDENDA,
     META_TEMPLATES,
     SUB_SENTENCES,
     SUBHEADINGS,
@@ -22,11 +30,11 @@ from pressrun.ai.offline.phrases import (
 from pressrun.ai.offline.picking import HashPicker, SentenceDeck
 from pressrun.ai.text import (
     fill,
+    fit,
     heading_phrase,
     is_question,
     join_phrases,
     sentence_case,
-    shorten,
     slugify,
     subject,
     title_case,
@@ -53,7 +61,7 @@ def write_article(brief: ArticleBrief) -> ArticleDraft:
     query = queries[0] if queries else brief.title.strip() or f"article {brief.task_id}"
     topic = subject(query)
     phrases = unique_texts(subject(q) for q in queries) or [topic]
-    title = shorten(brief.title.strip() or title_case(topic), 300)
+    title = fit(brief.title.strip() or title_case(topic), TITLE_MAX)
     picker = HashPicker("article", brief.task_id, title, query, brief.target_words)
     headings = _section_headings(brief.outline, topic, phrases, brief.target_words)
     slots = {"topic": topic, "query": query}
@@ -191,12 +199,24 @@ def _sentence(
 
 
 def _meta_description(query: str, headings: Sequence[str], picker: HashPicker) -> str:
-    """At most 160 characters, opening with the target keyword as typed."""
+    """Within the meta description limits, opening with the target keyword as typed: the most
+    section points that fit, then whole sentences added while it is short (only a keyword too
+    long for any sentence gives the keyword alone, cut, which may be short)."""
     template, short = picker.choice(META_TEMPLATES)
     points = [heading_phrase(h) for h in headings if not is_question(h)]
-    for n in (3, 2, 1):
-        text = sentence_case(fill(template, query=query, points=join_phrases(points[:n])))
-        if points[:n] and len(text) <= 160:
-            return text
-    text = sentence_case(fill(short, query=query))
-    return text if len(text) <= 160 else shorten(query, 160, suffix="")
+    texts = [
+        sentence_case(fill(template, query=query, points=join_phrases(points[:n])))
+        for n in (3, 2, 1)
+        if points[:n]
+    ]
+    texts.append(sentence_case(fill(short, query=query)))
+    fitting = [t for t in texts if len(t) <= META_DESCRIPTION_MAX]
+    if not fitting:
+        return fit(query, META_DESCRIPTION_MAX)
+    text = fitting[0]
+    for addendum in picker.shuffled(META_ADDENDA):
+        if len(text) >= META_DESCRIPTION_MIN:
+            break
+        if len(text) + 1 + len(addendum) <= META_DESCRIPTION_MAX:
+            text = f"{text} {addendum}"
+    return text

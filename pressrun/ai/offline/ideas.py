@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pressrun.ai.base import ClusterBrief, IdeaDraft
+from pressrun.ai.base import TITLE_MAX, ClusterBrief, IdeaDraft
 from pressrun.ai.offline.phrases import ANGLES, Angle
 from pressrun.ai.offline.picking import HashPicker
 from pressrun.ai.text import (
     fill,
+    fit,
     join_phrases,
     sentence_case,
-    shorten,
     subject,
     unique_texts,
 )
@@ -44,7 +44,7 @@ def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
         angle, keyword = angles[a], keywords[(a + rounds) % len(keywords)]
         picker = HashPicker("idea", cluster.id, cluster.name, keyword, angle.key)
         slots = {"kw": subject(keyword), "n": str(5 + picker.below(6))}
-        title = shorten(fill(picker.choice(angle.titles), **slots), 300)
+        title = fit(fill(picker.choice(angle.titles), **slots), TITLE_MAX)
         if title.lower() in seen:
             continue
         seen.add(title.lower())

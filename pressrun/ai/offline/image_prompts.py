@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
-from pressrun.ai.base import ArticleDraft, ImagePromptDraft
+from pressrun.ai.base import ALT_TEXT_MAX, ArticleDraft, ImagePromptDraft
 from pressrun.ai.offline.phrases import IMAGE_STYLES
 from pressrun.ai.offline.picking import HashPicker
-from pressrun.ai.text import heading_phrase, shorten, unique_texts
-
-_ALT_TEXT_LIMIT = 125
+from pressrun.ai.text import fit, heading_phrase, shorten, unique_texts
 
 
 def image_prompts(article: ArticleDraft, in_article: int) -> list[ImagePromptDraft]:
@@ -56,7 +54,7 @@ def _headings(body: str, marker: str) -> list[str]:
 
 def _alt_text(description: str, title: str) -> str:
     """`description "title"`, with the title (then the description) shortened to fit."""
-    room = _ALT_TEXT_LIMIT - len(description) - 3
+    room = ALT_TEXT_MAX - len(description) - 3
     if room >= 12:
         return f'{description} "{shorten(title, room)}"'
-    return shorten(description.removesuffix(", from the article"), _ALT_TEXT_LIMIT, suffix="")
+    return fit(description.removesuffix(", from the article"), ALT_TEXT_MAX)

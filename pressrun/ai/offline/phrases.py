@@ -113,6 +113,16 @@ META_TEMPLATES = (
     ),
 )
 
+# Sentences added, in a hashed order, to a description still under the minimum length.
+META_ADDENDA = (
+    "Learn what matters first.",
+    "Clear steps, no jargon.",
+    "Includes the mistakes to avoid.",
+    "With tips you can use today.",
+    "Written for beginners and beyond.",
+    "See what to do, and why.",
+)
+
 # --- image prompts ------------------------------------------------------------------------
 
 # (style for the prompt, what the alt text calls the picture)

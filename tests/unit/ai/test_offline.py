@@ -15,6 +15,10 @@ from PIL import Image
 
 import pressrun
 from pressrun.ai.base import (
+    ALT_TEXT_MAX,
+    META_DESCRIPTION_MAX,
+    META_DESCRIPTION_MIN,
+    TITLE_MAX,
     AIItemError,
     AIProvider,
     ArticleBrief,
@@ -25,6 +29,7 @@ from pressrun.ai.base import (
     count_words,
 )
 from pressrun.ai.offline import OfflineProvider
+from pressrun.ai.text import fit
 
 DEMO_CSV = Path(pressrun.__file__).parent / "data" / "demo_keywords.csv"
 MODEL = "ignored"
@@ -291,6 +296,26 @@ async def test_long_keyword_still_gives_a_valid_meta_description(
     assert keyword in article.meta_description.lower()
 
 
+async def test_offline_output_is_within_the_limits_over_the_demo_keywords(
+    offline: OfflineProvider,
+) -> None:
+    keywords = demo_keywords()
+    for n in range(0, len(keywords), 5):
+        group = [k.text for k in keywords[n : n + 5]]
+        cluster = ClusterBrief(id=n, name=group[0], keywords=group)
+        for idea in await offline.generate_ideas(cluster, count=4, model=MODEL):
+            assert 0 < len(idea.title) <= TITLE_MAX
+            task = brief(
+                300, task_id=n, title=idea.title, outline=idea.outline, target_keyword=group[0]
+            )
+            article = await offline.write_article(task, model=MODEL)
+            assert 0 < len(article.title) <= TITLE_MAX
+            assert META_DESCRIPTION_MIN <= len(article.meta_description) <= META_DESCRIPTION_MAX
+            assert article.meta_description.endswith(".")
+            for prompt in await offline.image_prompts(article, in_article=3, model=MODEL):
+                assert 0 < len(prompt.alt_text) <= ALT_TEXT_MAX
+
+
 # --- image prompts ------------------------------------------------------------------------
 
 
@@ -372,3 +397,20 @@ def test_each_user_of_the_text_helpers_imports_first(module: str) -> None:
     outside the offline package, so no import order meets a half-initialised module."""
     done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Short enough", 20, "Short enough"),
+        ("A cup of tea and a biscuit", 12, "A cup of tea"),
+        ("A cup of tea and a biscuit", 16, "A cup of tea"),
+        ("Brewing at home: tips, tricks (and more)", 22, "Brewing at home: tips"),
+        ("Grinders — burr or blade", 12, "Grinders"),
+        ("Supercalifragilistic", 5, "Super"),
+    ],
+)
+def test_fit_cuts_at_a_word_boundary_without_dangling_tails(
+    text: str, limit: int, expected: str
+) -> None:
+    assert fit(text, limit) == expected

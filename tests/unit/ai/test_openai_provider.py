@@ -17,6 +17,10 @@ from typing import Any
 import pytest
 
 from pressrun.ai.base import (
+    ALT_TEXT_MAX,
+    META_DESCRIPTION_MAX,
+    META_DESCRIPTION_MIN,
+    TITLE_MAX,
     AIItemError,
     AIRetryableError,
     ArticleBrief,
@@ -232,6 +236,152 @@ async def test_image_prompts_with_too_few_in_article_prompts_are_repaired(
     drafts = await provider.image_prompts(ARTICLE, in_article=2, model=MODEL)
 
     assert len(drafts) == 3
+    assert len(server.requests) == 2
+
+
+# Output limits: long fields are cut, short meta descriptions asked for again
+
+
+LONG_WORDS = " ".join(f"word{i}" for i in range(60))
+
+
+def assert_cut_at_a_word_boundary(text: str, original: str, limit: int) -> None:
+    assert 0 < len(text) <= limit
+    assert original.startswith(text)
+    assert original[len(text)] == " "
+
+
+async def test_the_limits_are_in_the_prompts_and_the_schemas(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    await provider.write_article(ArticleBrief(task_id=1, title="Tea"), model=MODEL)
+    await provider.image_prompts(ARTICLE, in_article=1, model=MODEL)
+
+    article, images = server.requests
+    properties = article.body["response_format"]["json_schema"]["schema"]["properties"]
+    meta = f"{META_DESCRIPTION_MIN} to {META_DESCRIPTION_MAX} characters"
+    assert meta in properties["meta_description"]["description"]
+    assert str(TITLE_MAX) in properties["title"]["description"]
+    assert meta in article.messages[0]["content"]
+    prompt_schema = images.body["response_format"]["json_schema"]["schema"]
+    alt_text = prompt_schema["properties"]["prompts"]["items"]["properties"]["alt_text"]
+    assert str(ALT_TEXT_MAX) in alt_text["description"]
+    assert f"at most {ALT_TEXT_MAX} characters" in images.messages[0]["content"]
+
+
+async def test_a_long_alt_text_is_cut_and_the_other_prompts_kept(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    long_alt = "A barista pouring steamed milk, " + LONG_WORDS
+
+    def lengthen(content: dict[str, Any], _: RecordedRequest) -> None:
+        content["prompts"][1]["alt_text"] = long_alt
+
+    server.script("chat", Mutate(lengthen))
+    drafts = await provider.image_prompts(ARTICLE, in_article=2, model=MODEL)
+
+    assert [d.kind for d in drafts] == ["featured", "in_article", "in_article"]
+    assert_cut_at_a_word_boundary(drafts[1].alt_text, long_alt, ALT_TEXT_MAX)
+    assert drafts[0].alt_text == "Illustration for How to brew espresso at home"
+    assert drafts[2].alt_text == "Scene showing Roast level"
+    assert len(server.requests) == 1
+
+
+async def test_an_invalid_prompt_is_dropped_when_enough_valid_ones_remain(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    def spoil(content: dict[str, Any], _: RecordedRequest) -> None:
+        content["prompts"].insert(1, {"kind": "in_article", "prompt": "", "alt_text": ""})
+
+    server.script("chat", Mutate(spoil))
+    drafts = await provider.image_prompts(ARTICLE, in_article=2, model=MODEL)
+
+    assert [d.alt_text for d in drafts[1:]] == [
+        "Scene showing Choosing beans",
+        "Scene showing Roast level",
+    ]
+    assert len(server.requests) == 1
+
+
+async def test_a_long_meta_description_is_cut_on_a_word_boundary(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    long_meta = "Brew better espresso at home, " + LONG_WORDS
+    server.script("chat", Mutate(lambda content, _: content.update(meta_description=long_meta)))
+
+    draft = await provider.write_article(ArticleBrief(task_id=1, title="Tea"), model=MODEL)
+
+    assert_cut_at_a_word_boundary(draft.meta_description, long_meta, META_DESCRIPTION_MAX)
+    assert len(server.requests) == 1
+
+
+async def test_a_short_meta_description_is_asked_for_once_then_kept(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    short = Mutate(lambda content, _: content.update(meta_description="Brew better tea."))
+    server.script("chat", short, short)
+
+    draft = await provider.write_article(ArticleBrief(task_id=1, title="Tea"), model=MODEL)
+
+    assert draft.meta_description == "Brew better tea."
+    _, repair = server.requests
+    assert "meta_description" in repair.messages[-1]["content"]
+    assert str(META_DESCRIPTION_MIN) in repair.messages[-1]["content"]
+
+
+async def test_a_short_meta_description_is_replaced_by_the_repaired_one(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    server.script("chat", Mutate(lambda content, _: content.update(meta_description="Short.")))
+
+    draft = await provider.write_article(ArticleBrief(task_id=1, title="Tea"), model=MODEL)
+
+    assert len(draft.meta_description) >= META_DESCRIPTION_MIN
+    assert len(server.requests) == 2
+
+
+async def test_a_short_meta_description_survives_an_invalid_repair(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    short = Mutate(lambda content, _: content.update(meta_description="Brew better tea."))
+    server.script("chat", short, MalformedJSON())
+
+    draft = await provider.write_article(ArticleBrief(task_id=1, title="Tea"), model=MODEL)
+
+    assert draft.meta_description == "Brew better tea."
+    assert len(server.requests) == 2
+
+
+async def test_an_empty_meta_description_fails_the_item_after_one_repair(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    empty = Mutate(lambda content, _: content.update(meta_description="  "))
+    server.script("chat", empty, empty)
+
+    with pytest.raises(AIItemError, match="meta_description"):
+        await provider.write_article(ArticleBrief(task_id=1, title="Tea"), model=MODEL)
+
+    assert len(server.requests) == 2
+
+
+async def test_titles_over_the_limit_are_cut(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    long_title = "The complete guide to brewing tea, " + LONG_WORDS
+    server.script(
+        "chat",
+        Mutate(lambda content, _: content["ideas"][0].update(title=long_title)),
+        Mutate(lambda content, _: content.update(title=long_title)),
+    )
+    cluster = ClusterBrief(id=1, name="Tea", keywords=["tea pot"])
+
+    ideas = await provider.generate_ideas(cluster, count=2, model=MODEL)
+    draft = await provider.write_article(ArticleBrief(task_id=1, title="Tea"), model=MODEL)
+
+    assert len(ideas) == 2
+    assert_cut_at_a_word_boundary(ideas[0].title, long_title, TITLE_MAX)
+    assert ideas[1].title == "Tea: practical guide 2"
+    assert_cut_at_a_word_boundary(draft.title, long_title, TITLE_MAX)
     assert len(server.requests) == 2
 
 
