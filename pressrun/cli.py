@@ -1,4 +1,5 @@
-"""The `pressrun` command: `dev` (the whole stack), `worker`, `api`, `migrate`, `demo`."""
+"""The `pressrun` command: `dev` (the whole stack), `worker`, `api`, `migrate`, `demo`,
+`secrets`."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from pressrun.config import Settings, get_settings
+from pressrun.errors import SealingError
 from pressrun.logs import configure_logging
 from pressrun.migrations.upgrade import upgrade
+from pressrun.sealing import build_sealer, new_key, with_local_key
 
 log = structlog.get_logger("pressrun")
 
@@ -30,6 +33,7 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
     from pressrun.api.state import ApiState
     from pressrun.db import create_db_engine, make_session_factory
     from pressrun.resources import open_resources, wait_for_shutdown_signal
+    from pressrun.services.sealed_secrets import startup_sealer
     from pressrun.worker import build_worker
 
     async with contextlib.AsyncExitStack() as stack:
@@ -38,7 +42,11 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
         if worker:
             resources = await stack.enter_async_context(open_resources(settings))
             state = ApiState(
-                settings, resources.engine, resources.sessions, client=resources.client
+                settings,
+                resources.engine,
+                resources.sessions,
+                sealer=resources.sealer,
+                client=resources.client,
             )
             await stack.enter_async_context(
                 build_worker(
@@ -47,6 +55,7 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
                     resources.sessions,
                     resources.provider,
                     embedder=resources.embedder,
+                    sealer=resources.sealer,
                 )
             )
             log.info(
@@ -59,7 +68,9 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
         else:
             engine = create_db_engine(settings.resolved_database_url())
             stack.callback(engine.dispose)
-            state = ApiState(settings, engine, make_session_factory(engine))
+            sessions = make_session_factory(engine)
+            sealer = await asyncio.to_thread(startup_sealer, settings, sessions)
+            state = ApiState(settings, engine, sessions, sealer=sealer)
         if api:
             app = create_app(settings, state=state)
             tasks.append(
@@ -119,7 +130,9 @@ async def _dev(settings: Settings) -> None:
 
     server = TemporalDevServer(settings)
     settings = settings.model_copy(update={"temporal_address": server.address})
-    upgrade(settings.resolved_database_url())
+    # The embedded default seals stored secrets with a key of its own, made on first start.
+    settings = with_local_key(settings, create=True)
+    upgrade(settings.resolved_database_url(), sealer=build_sealer(settings))
     settings, demo_key = _dev_access(settings)
     # The dashboard offers the demo key and links runs to this server's Web UI.
     settings = settings.model_copy(
@@ -169,9 +182,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo = commands.add_parser("demo", help="run a full pipeline on a demo site, live")
     demo.add_argument("--keywords", type=int, default=0, help="use only the first N keywords")
+    secrets = commands.add_parser("secrets", help="the keys stored secrets are sealed with")
+    secrets_commands = secrets.add_subparsers(dest="secrets_command", required=True)
+    secrets_commands.add_parser(
+        "rotate", help="seal every stored secret again with the first of PRESSRUN_SECRET_KEYS"
+    )
+    secrets_commands.add_parser("new-key", help="print a fresh key for PRESSRUN_SECRET_KEYS")
     args = parser.parse_args(argv)
 
-    settings = get_settings()
+    # Without PRESSRUN_SECRET_KEYS, the embedded default's key file, where `pressrun dev`
+    # made one.
+    settings = with_local_key(get_settings())
     configure_logging(settings)
     try:
         return _run_command(args, settings)
@@ -184,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "migrate":
-            upgrade(settings.resolved_database_url())
+            upgrade(settings.resolved_database_url(), sealer=build_sealer(settings))
             shown = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
             print(f"database is up to date: {shown}")
         elif args.command == "worker":
@@ -200,6 +221,7 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             if settings.api_workers > 1:
                 import uvicorn
 
+                _check_secrets(settings)  # here once, not as a traceback from every worker
                 uvicorn.run(
                     "pressrun.api.main:app_factory",
                     factory=True,
@@ -219,8 +241,13 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             from pressrun.dev.demo import run_demo
 
             return asyncio.run(run_demo(settings, keywords=args.keywords))
+        elif args.command == "secrets":
+            return _secrets(args.secrets_command, settings)
     except KeyboardInterrupt:
         return 130
+    except SealingError as err:
+        print(f"pressrun: {err}", file=sys.stderr)
+        return 1
     except Exception as err:  # a CLI prints the reason, not a traceback
         from pressrun.dev.temporal_server import DevServerError
 
@@ -228,6 +255,36 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             print(f"pressrun: {err}", file=sys.stderr)
             return 1
         raise
+    return 0
+
+
+def _check_secrets(settings: Settings) -> None:
+    """`SealingError` when stored secrets have no key that opens them."""
+    from pressrun.db import create_db_engine, make_session_factory
+    from pressrun.services.sealed_secrets import startup_sealer
+
+    engine = create_db_engine(settings.resolved_database_url())
+    try:
+        startup_sealer(settings, make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def _secrets(command: str, settings: Settings) -> int:
+    if command == "new-key":
+        print(new_key())
+        return 0
+    from pressrun.db import create_db_engine, make_session_factory, transaction
+    from pressrun.services.sealed_secrets import reseal_all
+
+    sealer = build_sealer(settings)
+    engine = create_db_engine(settings.resolved_database_url())
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            count = reseal_all(session, sealer)
+    finally:
+        engine.dispose()
+    print(f"{count} stored secret(s) sealed again with the first key; older keys may go.")
     return 0
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ModelPair(BaseModel):
@@ -132,6 +133,11 @@ class Settings(BaseSettings):
     worker_shutdown_grace_seconds: int = 10
 
     admin_api_key: SecretStr | None = None
+    # The keys stored secrets (publisher passwords, webhook secrets) are sealed with: Fernet
+    # keys, comma-separated or a JSON list. The first seals, every one opens: to rotate, put
+    # a new key first, run `pressrun secrets rotate`, then drop the old one. Needed once any
+    # secret is stored; `pressrun dev` keeps its own in `data_dir/secret.key`.
+    secret_keys: Annotated[list[SecretStr], NoDecode] = []
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # `pressrun api` alone: uvicorn worker processes (the API is CPU-bound per process).
@@ -156,6 +162,16 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool | None = None
+
+    @field_validator("secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [key.strip() for key in text.split(",") if key.strip()]
+        return value
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'pressrun.db'}"

@@ -14,6 +14,8 @@ The tree (HTTP status as `pressrun.api.errors` answers it):
     ├── AuthenticationError ............. 401  no API key, or an unknown or revoked one
     ├── PermissionDeniedError ........... 403  a valid key without the right to the route
     ├── FieldError ...................... 422  input that failed validation, fields named
+    ├── SealingError .................... 503  no secret key set, or a stored secret that no
+    │                                          key in PRESSRUN_SECRET_KEYS opens
     └── PublishError (publishing.base)         a delivery to a publisher failed
         ├── PublishRetryableError               retried by the publish workflow
         └── PublishPermanentError               fails the publication at once
@@ -106,3 +108,8 @@ class FieldError(PressrunError):
     def __init__(self, errors: list[tuple[tuple[str | int, ...], str]]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in errors))
+
+
+class SealingError(PressrunError):
+    """A stored secret cannot be sealed or opened: no key is configured
+    (PRESSRUN_SECRET_KEYS), a key is malformed, or no configured key opens the token."""

@@ -1,4 +1,5 @@
-"""What a process builds once at startup from settings: database, AI provider, Temporal client."""
+"""What a process builds once at startup from settings: database, AI provider, Temporal client,
+the sealer of stored secrets."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from pressrun.db import SessionFactory, create_db_engine, make_session_factory
 from pressrun.embeddings.base import Embedder
 from pressrun.embeddings.factory import build_embedder
 from pressrun.metrics import InstrumentedProvider, build_temporal_runtime
+from pressrun.sealing import Sealer
+from pressrun.services.sealed_secrets import startup_sealer
 from pressrun.temporal_client import connect
 
 
@@ -30,21 +33,28 @@ class ProcessResources:
     provider: AIProvider
     embedder: Embedder
     client: Client
+    sealer: Sealer
 
 
 @asynccontextmanager
 async def open_resources(settings: Settings) -> AsyncIterator[ProcessResources]:
     """A worker process's resources. Its Temporal client exports metrics on
     `worker_metrics_port` when set; its AI provider is timed per call and, with
-    `ai_calls_per_second`, held to the fleet-wide rate."""
+    `ai_calls_per_second`, held to the fleet-wide rate.
+    `SealingError` when stored secrets have no key that opens them."""
     engine = create_db_engine(settings.resolved_database_url())
     sessions = make_session_factory(engine)
+    try:
+        sealer = await asyncio.to_thread(startup_sealer, settings, sessions)
+    except BaseException:
+        engine.dispose()
+        raise
     # The limiter wraps the timing, so waiting for a slot is not counted as call latency.
     provider = limit_provider(InstrumentedProvider(build_provider(settings)), settings, sessions)
     embedder = build_embedder(settings, sessions)
     try:
         client = await connect(settings, runtime=build_temporal_runtime(settings))
-        yield ProcessResources(settings, engine, sessions, provider, embedder, client)
+        yield ProcessResources(settings, engine, sessions, provider, embedder, client, sealer)
     finally:
         await embedder.aclose()
         await provider.aclose()

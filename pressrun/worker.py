@@ -26,6 +26,7 @@ from pressrun.contracts.run import STAGE_ACTIVITIES
 from pressrun.db import SessionFactory
 from pressrun.embeddings.base import Embedder
 from pressrun.log_context import LogContextInterceptor
+from pressrun.sealing import Sealer
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 from pressrun.workflows.launcher import AutomationLauncherWorkflow
 from pressrun.workflows.publish_content import PublishContentWorkflow
@@ -80,18 +81,20 @@ def build_worker(
     pools: Sequence[str] | None = None,
     overrides: Mapping[str, Callable[..., Any]] | None = None,
     embedder: Embedder | None = None,
+    sealer: Sealer | None = None,
 ) -> WorkerFleet:
     """Workers for `pools` (default: the settings' `worker_queues`); every activity's log
     lines carry its workflow, run and site IDs.
 
-    `overrides` swaps activities by name, for tests that inject a failure into one.
+    `overrides` swaps activities by name, for tests that inject a failure into one. `sealer`
+    opens stored secrets (the process's own; built from `settings` when not given).
     """
     chosen = list(pools) if pools is not None else settings.pools()
     for pool in chosen:
         settings.queue(pool)
     by_name = {
         **RunActivities(sessions, provider, settings, embedder).by_name(),
-        **PublishActivities(sessions, settings).by_name(),
+        **PublishActivities(sessions, settings, sealer).by_name(),
         **(overrides or {}),
     }
     concurrency = {

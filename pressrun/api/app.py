@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from pressrun import __version__
+from pressrun.api.docs import install_docs
 from pressrun.api.errors import install_error_handlers
 from pressrun.api.input_guard import refuse_nul_input
 from pressrun.api.observability import ApiMetrics, install_observability
@@ -28,6 +29,7 @@ from pressrun.api.routers import (
 from pressrun.api.state import ApiState
 from pressrun.config import Settings
 from pressrun.db import create_db_engine, make_session_factory
+from pressrun.services.sealed_secrets import startup_sealer
 
 
 def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
@@ -49,10 +51,14 @@ def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
         description="Durable AI content pipelines for websites, each run a Temporal workflow.",
         lifespan=lifespan,
         dependencies=[Depends(refuse_nul_input)],
+        # Served by `install_docs` from installed assets, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     metrics = ApiMetrics()
     app.state.metrics = metrics
     install_error_handlers(app)
+    install_docs(app)
     install_observability(app, metrics)
     for router in (
         health.router,
@@ -73,5 +79,12 @@ def create_app(settings: Settings, *, state: ApiState | None = None) -> FastAPI:
 
 
 def _build_state(settings: Settings) -> ApiState:
+    """`SealingError` (the API refuses to start) when stored secrets have no key."""
     engine = create_db_engine(settings.resolved_database_url())
-    return ApiState(settings=settings, engine=engine, sessions=make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    try:
+        sealer = startup_sealer(settings, sessions)
+    except BaseException:
+        engine.dispose()
+        raise
+    return ApiState(settings=settings, engine=engine, sessions=sessions, sealer=sealer)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
 from pressrun.api.state import ApiState
@@ -18,6 +18,12 @@ from pressrun.models import Site
 from pressrun.services.api_keys import find_key, hash_key
 
 T = TypeVar("T")
+
+# IDs are positive and fit the databases' 64-bit integers: the bounds are declared, so a
+# larger number is refused (422) as the document says rather than by the database.
+MAX_ID = 2**63 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 async def get_state(request: Request) -> ApiState:
@@ -100,6 +106,7 @@ async def require_admin(caller: CallerDep) -> Caller:
 
 
 AccountId = Annotated[int, Depends(require_account)]
+SiteIdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 Admin = Annotated[Caller, Depends(require_admin)]
 
 
@@ -111,13 +118,11 @@ def owned_site(session: Session, account_id: int, site_id: int) -> Site:
     return site
 
 
-def site_from_query(
-    session: SessionDep, account_id: AccountId, site_id: Annotated[int, Query(gt=0)]
-) -> Site:
+def site_from_query(session: SessionDep, account_id: AccountId, site_id: SiteIdQuery) -> Site:
     return owned_site(session, account_id, site_id)
 
 
-def site_from_path(session: SessionDep, account_id: AccountId, site_id: int) -> Site:
+def site_from_path(session: SessionDep, account_id: AccountId, site_id: IdPath) -> Site:
     return owned_site(session, account_id, site_id)
 
 
@@ -127,8 +132,6 @@ PathSite = Annotated[Site, Depends(site_from_path)]
 
 # Hot read paths (dashboards poll them) avoid FastAPI's per-dependency thread hops: the
 # caller, the site and the read share one session on one worker thread.
-
-SiteIdQuery = Annotated[int, Query(gt=0)]
 
 
 async def read_for_site(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from pressrun.errors import (
     AuthenticationError,
@@ -20,14 +22,24 @@ from pressrun.errors import (
     PermissionDeniedError,
     PressrunError,
     RunAlreadyActiveError,
+    SealingError,
     TemporalUnavailableError,
 )
 
 log = structlog.get_logger("pressrun.api")
 
 
-def _body(http_status: int, detail: Any, code: str, **extra: Any) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if http_status == 401 else None
+def _body(
+    http_status: int,
+    detail: Any,
+    code: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    headers = dict(headers or {})
+    if http_status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"detail": detail, "code": code, **extra}, http_status, headers=headers)
 
 
@@ -60,7 +72,20 @@ def error_response(err: PressrunError) -> JSONResponse:
             return _body(422, detail, "validation_error")
         case TemporalUnavailableError():
             return _body(503, str(err), "temporal_unavailable")
+        case SealingError():
+            return _body(503, str(err), "secrets_unavailable")
     return _body(500, "internal error", "internal")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers. Starlette's own `Allow` names only the first route that
+    matched the path, though each method of a path is a route of its own."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -73,9 +98,12 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in err.errors()]
         return _body(422, detail, "validation_error")
 
-    async def on_http_error(_: Request, err: Exception) -> JSONResponse:
+    async def on_http_error(request: Request, err: Exception) -> JSONResponse:
         assert isinstance(err, StarletteHTTPException)
-        return _body(err.status_code, err.detail, "http_error")
+        headers = dict(err.headers or {})
+        if err.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return _body(err.status_code, err.detail, "http_error", headers=headers)
 
     async def on_conflict(_: Request, err: Exception) -> JSONResponse:
         # A uniqueness race lost to a concurrent request (e.g. two imports of one keyword):

@@ -12,6 +12,7 @@ from temporalio.client import Client
 from pressrun.config import Settings
 from pressrun.db import SessionFactory
 from pressrun.errors import TemporalUnavailableError
+from pressrun.sealing import Sealer
 from pressrun.temporal_client import connect
 
 
@@ -46,6 +47,8 @@ class ApiState:
     settings: Settings
     engine: Engine
     sessions: SessionFactory
+    # Seals and opens stored secrets: the process's one, built at startup from `settings`.
+    sealer: Sealer
     client: Client | None = None
     keys: KeyCache = field(default_factory=KeyCache)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -17,6 +17,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from pressrun.api.input_guard import NUL, NUL_MESSAGE
+from pressrun.api.schemas.common import TEXT_INPUT
 from pressrun.api.schemas.keywords import KeywordIn
 from pressrun.errors import FieldError
 
@@ -131,7 +132,8 @@ def parse_keyword_csv(data: bytes, *, field: str, max_rows: int) -> list[Keyword
                 )
                 continue
             try:
-                rows.append(KeywordIn.model_validate({k: v for k, v in values.items() if v}))
+                cells_given = {k: v for k, v in values.items() if v}
+                rows.append(KeywordIn.model_validate(cells_given, context=TEXT_INPUT))
             except ValidationError as err:
                 errors.extend(
                     ((field, number, *e["loc"]), f"{where}: {e['msg']}") for e in err.errors()

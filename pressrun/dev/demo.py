@@ -21,6 +21,7 @@ from pressrun.models import Account, AutomationConfig, AutomationRun, Site
 from pressrun.models.automation import FINISHED_STATUSES
 from pressrun.resources import open_resources
 from pressrun.runs.control import start_run
+from pressrun.sealing import build_sealer
 from pressrun.services.accounts import create_site
 from pressrun.services.demo_tenant import DEMO_CREDITS, demo_account
 from pressrun.services.keywords import demo_keywords, import_keywords
@@ -77,7 +78,7 @@ def _load_run(sessions: SessionFactory, run_id: str) -> AutomationRun | None:
 
 async def run_demo(settings: Settings, *, keywords: int = 0) -> int:
     console = Console()
-    upgrade(settings.resolved_database_url())
+    upgrade(settings.resolved_database_url(), sealer=build_sealer(settings))
     async with open_resources(settings) as resources:
         account_id, site_id, imported = create_demo_site(resources.sessions, keywords)
         console.print(

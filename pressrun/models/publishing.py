@@ -9,6 +9,10 @@ from sqlmodel import Field, SQLModel
 
 from pressrun.models.base import created_at_field, datetime_field, json_field
 
+# A sealed secret's column: a Fernet token of a 200-character secret (up to 800 bytes of
+# UTF-8) is at most 1,164 characters.
+SEALED_LENGTH = 2000
+
 
 class PublishingSettings(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -21,11 +25,12 @@ class PublishingSettings(SQLModel, table=True):
     publisher: str = Field(default="folder", max_length=16)
     # Credentials are read by the publish activity from here, never passed through workflow
     # or activity inputs (those are recorded in Temporal's history); the API never returns them.
+    # The secrets are stored sealed (`pressrun.sealing`): a Fernet token, or "" when unset.
     wordpress_url: str = Field(default="", max_length=500)
     wordpress_username: str = Field(default="", max_length=200)
-    wordpress_app_password: str = Field(default="", max_length=200)
+    wordpress_app_password: str = Field(default="", max_length=SEALED_LENGTH)
     webhook_url: str = Field(default="", max_length=500)
-    webhook_secret: str = Field(default="", max_length=200)
+    webhook_secret: str = Field(default="", max_length=SEALED_LENGTH)
     updated_at: datetime = created_at_field()
 
 

@@ -1,5 +1,6 @@
 """Build the publisher a site chose, from its settings row and the service's settings; and try
-that publisher's connection, saying what is wrong."""
+that publisher's connection, saying what is wrong. Stored secrets are opened here, just before
+a publisher takes them, and go nowhere else."""
 
 from __future__ import annotations
 
@@ -7,18 +8,31 @@ import asyncio
 from dataclasses import dataclass
 
 from pressrun.config import Settings
+from pressrun.errors import SealingError
 from pressrun.models import PublishingSettings
-from pressrun.publishing.base import Publisher, PublishPermanentError
+from pressrun.publishing.base import Publisher, PublishPermanentError, PublishRetryableError
 from pressrun.publishing.folder import FolderPublisher
 from pressrun.publishing.webhook import WebhookPublisher
 from pressrun.publishing.wordpress import WordPressPublisher
+from pressrun.sealing import Sealer
 
 PUBLISHERS = ("folder", "wordpress", "webhook")
 # A connection check is interactive: it answers sooner than a publish attempt gives up.
 CHECK_TIMEOUT_SECONDS = 15
 
 
-def build_publisher(config: PublishingSettings, settings: Settings) -> Publisher:
+def _opened(sealer: Sealer, token: str) -> str:
+    """A stored secret's plaintext; one this worker cannot open may open on another (its keys
+    newer), so the publish is retried rather than failed."""
+    try:
+        return sealer.open(token)
+    except SealingError as err:
+        raise PublishRetryableError(
+            f"The site's stored credentials cannot be opened: {err}"
+        ) from None
+
+
+def build_publisher(config: PublishingSettings, settings: Settings, sealer: Sealer) -> Publisher:
     """A publisher for one site; a missing credential is permanent (retrying cannot fix it)."""
     if config.publisher == "folder":
         return FolderPublisher(settings.resolved_publish_root())
@@ -30,14 +44,16 @@ def build_publisher(config: PublishingSettings, settings: Settings) -> Publisher
         return WordPressPublisher(
             config.wordpress_url,
             config.wordpress_username,
-            config.wordpress_app_password,
+            _opened(sealer, config.wordpress_app_password),
             timeout=settings.publish_timeout_seconds / 2,
         )
     if config.publisher == "webhook":
         if not (config.webhook_url and config.webhook_secret):
             raise PublishPermanentError("Webhook publishing needs a URL and a signing secret.")
         return WebhookPublisher(
-            config.webhook_url, config.webhook_secret, timeout=settings.publish_timeout_seconds / 2
+            config.webhook_url,
+            _opened(sealer, config.webhook_secret),
+            timeout=settings.publish_timeout_seconds / 2,
         )
     raise PublishPermanentError(f"Unknown publisher {config.publisher!r}.")
 
@@ -52,7 +68,9 @@ class PublisherCheck:
     detail: str
 
 
-async def check_connection(config: PublishingSettings, settings: Settings) -> PublisherCheck:
+async def check_connection(
+    config: PublishingSettings, settings: Settings, sealer: Sealer
+) -> PublisherCheck:
     """Try the site's publisher with its stored settings.
 
     WordPress: the REST API, the credentials, and the usual misconfigurations (Authorization
@@ -73,7 +91,7 @@ async def check_connection(config: PublishingSettings, settings: Settings) -> Pu
         check = await WordPressPublisher(
             config.wordpress_url,
             config.wordpress_username,
-            config.wordpress_app_password,
+            sealer.open(config.wordpress_app_password),
             timeout=CHECK_TIMEOUT_SECONDS,
         ).check_connection()
         return PublisherCheck(

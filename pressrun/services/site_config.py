@@ -14,13 +14,14 @@ from pressrun.errors import FieldError
 from pressrun.models import AutomationConfig, DefaultAutomationConfig, PublishingSettings, Site
 from pressrun.models.automation import StageColumns
 from pressrun.models.base import utcnow
+from pressrun.sealing import Sealer
 
 # What each publisher needs stored before a site may switch to it.
 PUBLISHER_CREDENTIALS = {
     "wordpress": ("wordpress_url", "wordpress_username", "wordpress_app_password"),
     "webhook": ("webhook_url", "webhook_secret"),
 }
-# Write-only secrets: sent as null (or left out) they keep their stored value.
+# Write-only secrets, stored sealed: sent as null (or left out) they keep their stored value.
 KEEP_WHEN_NULL = frozenset({"wordpress_app_password", "webhook_secret"})
 
 
@@ -86,14 +87,18 @@ def missing_credentials(row: PublishingSettings, publisher: str) -> list[str]:
 
 
 def replace_publishing(
-    session: Session, site_id: int, values: dict[str, Any]
+    session: Session, site_id: int, values: dict[str, Any], sealer: Sealer
 ) -> PublishingSettings:
-    """Replace the site's publishing settings with validated `values`; secrets sent as null
-    keep their value. The chosen publisher must end up with what it needs, or `FieldError`
-    naming each missing field (the caller's transaction then changes nothing)."""
+    """Replace the site's publishing settings with validated `values`; secrets are sealed
+    with `sealer`, and sent as null keep their value. The chosen publisher must end up with
+    what it needs, or `FieldError` naming each missing field (the caller's transaction then
+    changes nothing)."""
     row = publishing_settings(session, site_id)
     for key, value in values.items():
-        if value is not None or key not in KEEP_WHEN_NULL:
+        if key in KEEP_WHEN_NULL:
+            if value is not None:
+                setattr(row, key, sealer.seal(value))
+        else:
             setattr(row, key, value if value is not None else "")
     publisher = str(values["publisher"])
     missing = missing_credentials(row, publisher)

@@ -20,6 +20,7 @@ from pressrun.api.app import create_app
 from pressrun.api.state import ApiState
 from pressrun.config import Settings
 from pressrun.db import SessionFactory
+from pressrun.sealing import build_sealer
 
 ADMIN_KEY = "test-admin-key-0123456789"
 
@@ -83,7 +84,11 @@ async def api(
 ) -> AsyncIterator[ApiServer]:
     """The app on the Temporal dev server, as in production; runs need a worker on it."""
     shared_app.state.pressrun = ApiState(
-        settings=api_settings, engine=engine, sessions=sessions, client=dev_env.client
+        settings=api_settings,
+        engine=engine,
+        sessions=sessions,
+        sealer=build_sealer(api_settings),
+        client=dev_env.client,
     )
     async for base_url in serve(shared_app, lifespan="off"):
         yield ApiServer(base_url=base_url, settings=api_settings)

@@ -177,8 +177,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterat
         api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
         env = _stack_env(data_dir, api_port, temporal_port, ui_port)
         if PG_URL:
-            # The PostgreSQL pass runs the stack on the session's database too.
+            # The PostgreSQL pass runs the stack on the session's database too, whose secrets
+            # are sealed with the session's key (on SQLite, `pressrun dev` makes its own).
             env["PRESSRUN_DATABASE_URL"] = database_url
+            env["PRESSRUN_SECRET_KEYS"] = os.environ["PRESSRUN_SECRET_KEYS"]
         log_path = data_dir / "pressrun-dev.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(

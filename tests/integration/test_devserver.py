@@ -62,6 +62,8 @@ def _worker_env(settings: Settings, dev_env: WorkflowEnvironment, ai_url: str) -
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSRUN_")}
     env.update(
         PRESSRUN_DATABASE_URL=settings.resolved_database_url(),
+        # The session database holds secrets sealed with the session key.
+        PRESSRUN_SECRET_KEYS=",".join(k.get_secret_value() for k in settings.secret_keys),
         PRESSRUN_DATA_DIR=str(settings.data_dir),
         PRESSRUN_MEDIA_ROOT=str(settings.resolved_media_root()),
         PRESSRUN_TASK_QUEUE=settings.task_queue,

@@ -42,6 +42,7 @@ from pressrun.publishing.base import (
     PublishState,
 )
 from pressrun.publishing.factory import build_publisher
+from pressrun.sealing import Sealer
 from pressrun.temporal_client import DATA_CONVERTER
 from pressrun.worker import WORKFLOWS, build_worker
 from tests.conftest import SiteFactory
@@ -169,8 +170,8 @@ async def test_a_delivery_slower_than_the_heartbeat_timeout_completes_first_time
             await asyncio.sleep(2.5)
             return await self._inner.publish(item, state, on_progress)
 
-    def slow_build(config: PublishingSettings, s: Settings) -> Publisher:
-        return Slow(build_publisher(config, s))
+    def slow_build(config: PublishingSettings, s: Settings, sealer: Sealer) -> Publisher:
+        return Slow(build_publisher(config, s, sealer))
 
     monkeypatch.setattr(publish_activities, "build_publisher", slow_build)
     async with build_worker(dev_env.client, settings, sessions, provider):

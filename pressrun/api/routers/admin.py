@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from sqlmodel import Session
 from temporalio.service import RPCError
 
-from pressrun.api.deps import Admin, SessionDep, StateDep
+from pressrun.api.deps import Admin, IdPath, SessionDep, StateDep
+from pressrun.api.responses import ACCOUNT, error_responses
 from pressrun.api.scheduling import sync_site_schedule
 from pressrun.api.schemas.admin import TestModeOut, TestModeUpdate, TriggerOut
 from pressrun.contracts.launch import schedule_id
@@ -17,7 +18,7 @@ from pressrun.models import Site
 from pressrun.runs import control
 from pressrun.services.site_config import get_or_create_config
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=error_responses(*ACCOUNT, 503))
 
 
 def _site(session: Session, site_id: int) -> Site:
@@ -27,9 +28,11 @@ def _site(session: Session, site_id: int) -> Site:
     return site
 
 
-@router.put("/sites/{site_id}/test-mode", response_model=TestModeOut)
+@router.put(
+    "/sites/{site_id}/test-mode", response_model=TestModeOut, responses=error_responses(400)
+)
 async def set_test_mode(
-    site_id: int, body: TestModeUpdate, session: SessionDep, state: StateDep, _: Admin
+    site_id: IdPath, body: TestModeUpdate, session: SessionDep, state: StateDep, _: Admin
 ) -> TestModeOut:
     """Turn test mode on or off; `test_trigger_at` starts one run at that moment."""
     site = _site(session, site_id)
@@ -51,7 +54,9 @@ async def set_test_mode(
 
 
 @router.post("/sites/{site_id}/trigger", response_model=TriggerOut)
-async def trigger_now(site_id: int, session: SessionDep, state: StateDep, _: Admin) -> TriggerOut:
+async def trigger_now(
+    site_id: IdPath, session: SessionDep, state: StateDep, _: Admin
+) -> TriggerOut:
     """Fire the site's Schedule at once (what `temporal schedule trigger` does)."""
     site = _site(session, site_id)
     await sync_site_schedule(state, session, site)

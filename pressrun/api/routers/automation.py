@@ -13,10 +13,18 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from pressrun.api.deps import QuerySite, SessionDep, SiteIdQuery, StateDep, read_for_site
-from pressrun.api.responses import FastJSONResponse
+from pressrun.api.deps import (
+    MAX_ID,
+    QuerySite,
+    SessionDep,
+    SiteIdQuery,
+    StateDep,
+    read_for_site,
+)
+from pressrun.api.responses import ACCOUNT, FastJSONResponse, error_responses
 from pressrun.api.scheduling import sync_site_schedule
 from pressrun.api.schemas.automation import (
+    CONFIG_PATCH_BODY,
     AutomationConfigOut,
     ControlAppliedOut,
     ControlRecordedOut,
@@ -44,7 +52,9 @@ from pressrun.services.settings_patch import update_config
 from pressrun.services.settings_view import config_json
 from pressrun.services.site_config import get_or_create_config
 
-router = APIRouter(prefix="/api/v1/automation", tags=["automation"])
+router = APIRouter(
+    prefix="/api/v1/automation", tags=["automation"], responses=error_responses(*ACCOUNT)
+)
 
 RunIdQuery = Annotated[str, Query(min_length=1, max_length=64)]
 TEST_MODE_FIELDS = frozenset({"test_mode_enabled", "test_trigger_at"})
@@ -52,7 +62,8 @@ CONTROL_RESPONSES: dict[int | str, dict[str, Any]] = {
     202: {
         "model": ControlRecordedOut,
         "description": "No worker answered in time: the request is recorded as a signal.",
-    }
+    },
+    **error_responses(409, 503),
 }
 
 
@@ -62,7 +73,12 @@ def get_config(site: QuerySite, session: SessionDep) -> dict[str, Any]:
     return config_json(get_or_create_config(session, site))
 
 
-@router.put("/update_config/", response_model=AutomationConfigOut)
+@router.put(
+    "/update_config/",
+    response_model=AutomationConfigOut,
+    responses=error_responses(400, 503),
+    openapi_extra=CONFIG_PATCH_BODY,
+)
 async def put_config(
     site: QuerySite,
     session: SessionDep,
@@ -81,7 +97,7 @@ async def put_config(
     return config_json(config)
 
 
-@router.post("/run_now/", response_model=RunStartedOut)
+@router.post("/run_now/", response_model=RunStartedOut, responses=error_responses(402, 409, 503))
 async def run_now(site: QuerySite, session: SessionDep, state: StateDep) -> RunStartedOut:
     """Start a manual run and return its ID at once (409 when one runs, 402 when short)."""
     started = await control.start_manual_run(state.temporal, session, state.settings, site)
@@ -232,7 +248,7 @@ def history(
     date_from: Annotated[date | datetime | None, Query()] = None,
     date_to: Annotated[date | datetime | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Page[RunSummaryOut]:
     """Runs, newest first: the last 20 by default, filtered by status and start date."""
     runs, total = progress.run_history(
@@ -257,7 +273,7 @@ def logs(
     site: QuerySite,
     session: SessionDep,
     run_id: RunIdQuery,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> LogsOut:
     """The run's activity log, oldest first; pass the last `id` as `after_id` to follow it."""

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 
-from pressrun.api.deps import PathSite, SessionDep, StateDep
+from pressrun.api.deps import IdPath, IdQuery, PathSite, SessionDep, StateDep
 from pressrun.api.paging import PagingDep, contains, page_of, rows_of, site_item
+from pressrun.api.responses import ACCOUNT, error_responses
 from pressrun.api.schemas.common import Page
 from pressrun.api.schemas.content import (
     ContentDetail,
@@ -28,7 +29,9 @@ from pressrun.publishing import review as content_review
 from pressrun.publishing.review import ContentChanges
 from pressrun.services import site_config
 
-router = APIRouter(prefix="/api/v1/sites/{site_id}", tags=["content"])
+router = APIRouter(
+    prefix="/api/v1/sites/{site_id}", tags=["content"], responses=error_responses(*ACCOUNT)
+)
 
 
 def _detail(session: Session, content: Content) -> ContentDetail:
@@ -62,14 +65,16 @@ def list_content(
 
 
 @router.get("/content/{content_id}", response_model=ContentDetail)
-def read_content(content_id: int, site: PathSite, session: SessionDep) -> ContentDetail:
+def read_content(content_id: IdPath, site: PathSite, session: SessionDep) -> ContentDetail:
     """An article with its body, image prompts and images (each with a download URL)."""
     return _detail(session, site_item(session, Content, content_id, site))
 
 
-@router.patch("/content/{content_id}", response_model=ContentDetail)
+@router.patch(
+    "/content/{content_id}", response_model=ContentDetail, responses=error_responses(400, 409)
+)
 def edit_content(
-    content_id: int, body: ContentUpdate, site: PathSite, session: SessionDep
+    content_id: IdPath, body: ContentUpdate, site: PathSite, session: SessionDep
 ) -> ContentDetail:
     """Edit an article's title, meta description, body or slug; published ones are final (409)."""
     content = site_item(session, Content, content_id, site)
@@ -78,9 +83,13 @@ def edit_content(
     return _detail(session, content)
 
 
-@router.post("/content/{content_id}/approve", response_model=ContentSummary)
+@router.post(
+    "/content/{content_id}/approve",
+    response_model=ContentSummary,
+    responses=error_responses(409, 503),
+)
 async def approve_content(
-    content_id: int, site: PathSite, session: SessionDep, state: StateDep
+    content_id: IdPath, site: PathSite, session: SessionDep, state: StateDep
 ) -> ContentSummary:
     """Approve a draft or an article in review; anything else is refused (409).
 
@@ -92,9 +101,13 @@ async def approve_content(
     return ContentSummary.model_validate(content)
 
 
-@router.post("/content/{content_id}/reject", response_model=ContentSummary)
+@router.post(
+    "/content/{content_id}/reject",
+    response_model=ContentSummary,
+    responses=error_responses(400, 409, 503),
+)
 async def reject_content(
-    content_id: int,
+    content_id: IdPath,
     site: PathSite,
     session: SessionDep,
     state: StateDep,
@@ -115,7 +128,7 @@ async def reject_content(
 
 @router.get("/images", response_model=Page[ImageOut])
 def list_images(
-    site: PathSite, session: SessionDep, paging: PagingDep, content_id: int | None = None
+    site: PathSite, session: SessionDep, paging: PagingDep, content_id: IdQuery = None
 ) -> Page[ImageOut]:
     where: list[Any] = [Image.site_id == site.id]
     if content_id is not None:
@@ -124,7 +137,7 @@ def list_images(
 
 
 @router.get("/images/{image_id}", response_model=ImageOut)
-def read_image(image_id: int, site: PathSite, session: SessionDep) -> ImageOut:
+def read_image(image_id: IdPath, site: PathSite, session: SessionDep) -> ImageOut:
     return ImageOut.model_validate(site_item(session, Image, image_id, site))
 
 
@@ -133,7 +146,9 @@ def read_image(image_id: int, site: PathSite, session: SessionDep) -> ImageOut:
     response_class=FileResponse,
     responses={200: {"content": {"image/*": {}}, "description": "The image file."}},
 )
-def image_file(image_id: int, site: PathSite, session: SessionDep, state: StateDep) -> FileResponse:
+def image_file(
+    image_id: IdPath, site: PathSite, session: SessionDep, state: StateDep
+) -> FileResponse:
     """The image file itself, from the media root."""
     image = site_item(session, Image, image_id, site)
     root = state.settings.resolved_media_root().resolve()
@@ -150,14 +165,18 @@ def read_publishing(site: PathSite, session: SessionDep) -> PublishingSettingsOu
     return PublishingSettingsOut.of(site_config.publishing_settings(session, site.id or 0))
 
 
-@router.put("/publishing-settings", response_model=PublishingSettingsOut)
+@router.put(
+    "/publishing-settings",
+    response_model=PublishingSettingsOut,
+    responses=error_responses(400, 503),
+)
 def replace_publishing(
-    body: PublishingSettingsIn, site: PathSite, session: SessionDep
+    body: PublishingSettingsIn, site: PathSite, session: SessionDep, state: StateDep
 ) -> PublishingSettingsOut:
     """Replace the publishing settings as a whole; any invalid field changes nothing (422).
 
-    Secrets (`wordpress_app_password`, `webhook_secret`) are write-only: left out, they keep
-    their stored value; responses only say whether one is set.
+    Secrets (`wordpress_app_password`, `webhook_secret`) are write-only and stored sealed:
+    left out, they keep their stored value; responses only say whether one is set.
     """
-    row = site_config.replace_publishing(session, site.id or 0, body.model_dump())
+    row = site_config.replace_publishing(session, site.id or 0, body.model_dump(), state.sealer)
     return PublishingSettingsOut.of(row)

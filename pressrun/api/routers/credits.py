@@ -6,11 +6,12 @@ from fastapi import APIRouter, Query
 
 from pressrun.api.deps import AccountId, SessionDep
 from pressrun.api.paging import PagingDep, page_of
+from pressrun.api.responses import AUTH, error_responses
 from pressrun.api.schemas.common import Page
 from pressrun.api.schemas.credits import BalanceOut, LedgerEntry
 from pressrun.models import Account, CreditLedger
 
-router = APIRouter(prefix="/api/v1/credits", tags=["credits"])
+router = APIRouter(prefix="/api/v1/credits", tags=["credits"], responses=error_responses(*AUTH))
 
 
 @router.get("", response_model=BalanceOut)

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 import pressrun.web
 from pressrun.api.deps import AccountId, QuerySite, SessionDep, StateDep
+from pressrun.api.responses import ACCOUNT, error_responses
 from pressrun.api.schemas.dashboard import DemoKeyOut, RunWorkflowOut
 from pressrun.errors import NotFoundError
 from pressrun.runs import control
@@ -76,7 +77,12 @@ def _from_this_machine(request: Request) -> bool:
         return False
 
 
-@router.get("/api/v1/dashboard/demo-key", tags=["dashboard"], response_model=DemoKeyOut)
+@router.get(
+    "/api/v1/dashboard/demo-key",
+    tags=["dashboard"],
+    response_model=DemoKeyOut,
+    responses=error_responses(404),
+)
 async def demo_key(request: Request, state: StateDep) -> DemoKeyOut:
     """The demo account's API key, for the dashboard's sign-in: offered only by `pressrun dev`,
     and only to a browser on the same machine (404 otherwise)."""
@@ -87,7 +93,10 @@ async def demo_key(request: Request, state: StateDep) -> DemoKeyOut:
 
 
 @router.get(
-    "/api/v1/dashboard/runs/{run_id}/workflow", tags=["dashboard"], response_model=RunWorkflowOut
+    "/api/v1/dashboard/runs/{run_id}/workflow",
+    tags=["dashboard"],
+    response_model=RunWorkflowOut,
+    responses=error_responses(*ACCOUNT),
 )
 async def run_workflow(
     run_id: Annotated[str, Path(min_length=1, max_length=64)],

@@ -6,12 +6,13 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from pressrun.api.deps import StateDep, account_of, owned_site, resolve_caller
+from pressrun.api.deps import SiteIdQuery, StateDep, account_of, owned_site, resolve_caller
+from pressrun.api.responses import ACCOUNT, error_responses, json_default
 from pressrun.api.schemas.events import EVENT_STREAM
 from pressrun.api.state import ApiState
 from pressrun.db import transaction
@@ -23,7 +24,8 @@ router = APIRouter(prefix="/api/v1/automation", tags=["automation"])
 
 
 def _event(name: str, data: Any, event_id: int) -> bytes:
-    payload = json.dumps(data, default=str, separators=(",", ":"))
+    # The same JSON as `run_progress` answers: ISO 8601 times, as the document declares.
+    payload = json.dumps(data, default=json_default, separators=(",", ":"))
     return f"id: {event_id}\nevent: {name}\ndata: {payload}\n\n".encode()
 
 
@@ -74,10 +76,12 @@ def _authorize(request: Request, state: ApiState, site_id: int) -> None:
         owned_site(session, account_of(resolve_caller(request, state, session)), site_id)
 
 
-@router.get("/events/", response_class=StreamingResponse, responses={200: EVENT_STREAM})
-async def events(
-    request: Request, state: StateDep, site_id: Annotated[int, Query(gt=0)]
-) -> StreamingResponse:
+@router.get(
+    "/events/",
+    response_class=StreamingResponse,
+    responses={200: EVENT_STREAM, **error_responses(*ACCOUNT)},
+)
+async def events(request: Request, state: StateDep, site_id: SiteIdQuery) -> StreamingResponse:
     """`progress` events carrying the `run_progress` payload on every change, comments as
     heartbeats while idle, and an `end` event when the followed run finishes."""
     await asyncio.to_thread(_authorize, request, state, site_id)

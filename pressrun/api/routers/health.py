@@ -10,12 +10,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from pressrun.api.deps import StateDep
+from pressrun.api.responses import error_responses
 from pressrun.api.schemas.health import HealthOut, ReadinessOut
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=HealthOut)
+@router.get("/healthz", response_model=HealthOut, responses=error_responses())
 async def healthz() -> HealthOut:
     """The process is up."""
     return HealthOut(status="ok")
@@ -24,7 +25,10 @@ async def healthz() -> HealthOut:
 @router.get(
     "/readyz",
     response_model=ReadinessOut,
-    responses={503: {"model": ReadinessOut, "description": "A dependency does not answer."}},
+    responses={
+        **error_responses(),
+        503: {"model": ReadinessOut, "description": "A dependency does not answer."},
+    },
 )
 async def readyz(state: StateDep) -> JSONResponse:
     """The database and Temporal both answer."""

@@ -12,8 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from pressrun.api.deps import CallerDep, PathSite, SessionDep, StateDep
+from pressrun.api.responses import ACCOUNT, error_responses
 from pressrun.api.scheduling import sync_site_schedule
-from pressrun.api.schemas.integration import SettingsDefaultsOut, UnifiedSettingsOut
+from pressrun.api.schemas.integration import (
+    UNIFIED_PATCH_BODY,
+    SettingsDefaultsOut,
+    UnifiedSettingsOut,
+)
 from pressrun.services.settings_patch import apply_unified_patch
 from pressrun.services.settings_view import defaults_json, unified_settings
 from pressrun.services.site_config import default_config
@@ -27,7 +32,9 @@ _PATCH_EXAMPLE = {
 }
 
 
-@router.get("/settings/defaults/", response_model=SettingsDefaultsOut)
+@router.get(
+    "/settings/defaults/", response_model=SettingsDefaultsOut, responses=error_responses(401)
+)
 def settings_defaults(_: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The defaults new sites start from, in the shape the unified-settings PATCH accepts.
 
@@ -40,13 +47,22 @@ def settings_defaults(_: CallerDep, session: SessionDep) -> dict[str, Any]:
     return defaults_json(default_config(session))
 
 
-@router.get("/sites/{site_id}/unified-settings/", response_model=UnifiedSettingsOut)
+@router.get(
+    "/sites/{site_id}/unified-settings/",
+    response_model=UnifiedSettingsOut,
+    responses=error_responses(*ACCOUNT),
+)
 def read_unified_settings(site: PathSite, session: SessionDep, state: StateDep) -> dict[str, Any]:
     """The site's schedule, capacity, AI models, stage matrix, delays and publishing settings."""
     return unified_settings(session, site, state.settings)
 
 
-@router.patch("/sites/{site_id}/unified-settings/", response_model=UnifiedSettingsOut)
+@router.patch(
+    "/sites/{site_id}/unified-settings/",
+    response_model=UnifiedSettingsOut,
+    responses=error_responses(400, *ACCOUNT, 503),
+    openapi_extra=UNIFIED_PATCH_BODY,
+)
 async def patch_unified_settings(
     site: PathSite,
     session: SessionDep,

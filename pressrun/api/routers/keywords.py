@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
-from pressrun.api.deps import PathSite, SessionDep, StateDep
+from pressrun.api.deps import IdPath, IdQuery, PathSite, SessionDep, StateDep
 from pressrun.api.paging import PagingDep, contains, page_of, rows_of, site_item
+from pressrun.api.responses import ACCOUNT, error_responses
 from pressrun.api.schemas.common import Page
 from pressrun.api.schemas.keywords import (
     ClusterDetail,
@@ -27,7 +28,11 @@ from pressrun.models import Cluster, Idea, Keyword, Site, Task
 from pressrun.models.content import ClusterStatus, IdeaStatus, KeywordStatus, TaskStatus
 from pressrun.services.keywords import KeywordRow, import_keywords
 
-router = APIRouter(prefix="/api/v1/sites/{site_id}", tags=["content", "keywords"])
+router = APIRouter(
+    prefix="/api/v1/sites/{site_id}",
+    tags=["content", "keywords"],
+    responses=error_responses(*ACCOUNT),
+)
 
 
 def _import(session: Session, site: Site, rows: list[KeywordIn], limit: int) -> ImportResultOut:
@@ -38,7 +43,12 @@ def _import(session: Session, site: Site, rows: list[KeywordIn], limit: int) -> 
     return ImportResultOut(created=result.created, duplicates=result.duplicates)
 
 
-@router.post("/keywords", status_code=status.HTTP_201_CREATED, response_model=ImportResultOut)
+@router.post(
+    "/keywords",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportResultOut,
+    responses=error_responses(400, 409),
+)
 def import_json(
     body: KeywordImport, site: PathSite, session: SessionDep, state: StateDep
 ) -> ImportResultOut:
@@ -54,6 +64,7 @@ def import_json(
     "/keywords/import",
     status_code=status.HTTP_201_CREATED,
     response_model=ImportResultOut,
+    responses=error_responses(409),
     openapi_extra=UPLOAD_SCHEMA,
 )
 async def import_csv(
@@ -76,7 +87,7 @@ def list_keywords(
     session: SessionDep,
     paging: PagingDep,
     status: KeywordStatus | None = None,
-    cluster_id: int | None = None,
+    cluster_id: IdQuery = None,
     q: str | None = Query(None, min_length=1, max_length=300),
 ) -> Page[KeywordOut]:
     where: list[Any] = [Keyword.site_id == site.id]
@@ -89,8 +100,10 @@ def list_keywords(
     return page_of(session, Keyword, where, paging, KeywordOut)
 
 
-@router.delete("/keywords/{keyword_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_keyword(keyword_id: int, site: PathSite, session: SessionDep) -> None:
+# `:int`: `DELETE /keywords/import` is a method that path does not answer (405), not a
+# keyword ID that is not a number.
+@router.delete("/keywords/{keyword_id:int}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_keyword(keyword_id: IdPath, site: PathSite, session: SessionDep) -> None:
     """Delete a keyword not yet clustered (`new` or `failed`).
 
     A clustered keyword is part of its cluster and of what was written from it, so it is
@@ -121,7 +134,7 @@ def list_clusters(
 
 
 @router.get("/clusters/{cluster_id}", response_model=ClusterDetail)
-def read_cluster(cluster_id: int, site: PathSite, session: SessionDep) -> ClusterDetail:
+def read_cluster(cluster_id: IdPath, site: PathSite, session: SessionDep) -> ClusterDetail:
     """A cluster with its keywords."""
     cluster = site_item(session, Cluster, cluster_id, site)
     keywords = rows_of(session, Keyword, Keyword.cluster_id == cluster.id)
@@ -144,7 +157,7 @@ def list_ideas(
 
 
 @router.get("/ideas/{idea_id}", response_model=IdeaOut)
-def read_idea(idea_id: int, site: PathSite, session: SessionDep) -> IdeaOut:
+def read_idea(idea_id: IdPath, site: PathSite, session: SessionDep) -> IdeaOut:
     return IdeaOut.model_validate(site_item(session, Idea, idea_id, site))
 
 
@@ -159,5 +172,5 @@ def list_tasks(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-def read_task(task_id: int, site: PathSite, session: SessionDep) -> TaskOut:
+def read_task(task_id: IdPath, site: PathSite, session: SessionDep) -> TaskOut:
     return TaskOut.model_validate(site_item(session, Task, task_id, site))

@@ -12,8 +12,9 @@ from typing import Any
 from fastapi import APIRouter
 from sqlmodel import col
 
-from pressrun.api.deps import PathSite, SessionDep, StateDep
+from pressrun.api.deps import IdPath, PathSite, SessionDep, StateDep
 from pressrun.api.paging import PagingDep, page_of, site_item
+from pressrun.api.responses import ACCOUNT, error_responses
 from pressrun.api.schemas.common import Page
 from pressrun.api.schemas.content import ContentSummary
 from pressrun.api.schemas.publishing import (
@@ -29,10 +30,16 @@ from pressrun.publishing import publications
 from pressrun.publishing.factory import check_connection
 from pressrun.services import site_config
 
-router = APIRouter(prefix="/api/v1/sites/{site_id}", tags=["content"])
+router = APIRouter(
+    prefix="/api/v1/sites/{site_id}", tags=["content"], responses=error_responses(*ACCOUNT)
+)
 
 
-@router.post("/publishing-settings/check", response_model=ConnectionCheckOut)
+@router.post(
+    "/publishing-settings/check",
+    response_model=ConnectionCheckOut,
+    responses=error_responses(503),
+)
 async def check_publisher(
     site: PathSite, session: SessionDep, state: StateDep
 ) -> ConnectionCheckOut:
@@ -44,7 +51,7 @@ async def check_publisher(
     sent real deliveries).
     """
     row = site_config.publishing_settings(session, site.id or 0)
-    check = await check_connection(row, state.settings)
+    check = await check_connection(row, state.settings, state.sealer)
     return ConnectionCheckOut(
         publisher=check.publisher, ok=check.ok, problem=check.problem, detail=check.detail
     )
@@ -64,7 +71,7 @@ def list_publications(
 
 
 @router.get("/content/{content_id}/publication", response_model=PublicationOut)
-def read_publication(content_id: int, site: PathSite, session: SessionDep) -> PublicationOut:
+def read_publication(content_id: IdPath, site: PathSite, session: SessionDep) -> PublicationOut:
     content = site_item(session, Content, content_id, site)
     publication = publications.publication_of(session, content.id or 0)
     if publication is None:
@@ -72,9 +79,13 @@ def read_publication(content_id: int, site: PathSite, session: SessionDep) -> Pu
     return PublicationOut.model_validate(publication)
 
 
-@router.post("/content/{content_id}/schedule", response_model=PublicationOut)
+@router.post(
+    "/content/{content_id}/schedule",
+    response_model=PublicationOut,
+    responses=error_responses(400, 409, 503),
+)
 async def schedule(
-    content_id: int,
+    content_id: IdPath,
     site: PathSite,
     session: SessionDep,
     state: StateDep,
@@ -88,9 +99,13 @@ async def schedule(
     return PublicationOut.model_validate(publication)
 
 
-@router.post("/content/{content_id}/reschedule", response_model=PublicationOut)
+@router.post(
+    "/content/{content_id}/reschedule",
+    response_model=PublicationOut,
+    responses=error_responses(400, 409, 503),
+)
 async def reschedule(
-    content_id: int, body: RescheduleIn, site: PathSite, session: SessionDep, state: StateDep
+    content_id: IdPath, body: RescheduleIn, site: PathSite, session: SessionDep, state: StateDep
 ) -> PublicationOut:
     """Move a scheduled article to another time; refused (409) once publishing has begun."""
     content = site_item(session, Content, content_id, site)
@@ -100,9 +115,13 @@ async def reschedule(
     return PublicationOut.model_validate(publication)
 
 
-@router.post("/content/{content_id}/unschedule", response_model=ContentSummary)
+@router.post(
+    "/content/{content_id}/unschedule",
+    response_model=ContentSummary,
+    responses=error_responses(409, 503),
+)
 async def unschedule(
-    content_id: int, site: PathSite, session: SessionDep, state: StateDep
+    content_id: IdPath, site: PathSite, session: SessionDep, state: StateDep
 ) -> ContentSummary:
     """Take a scheduled article off the calendar; it stays approved. 409 once publishing."""
     content = site_item(session, Content, content_id, site)
@@ -110,9 +129,13 @@ async def unschedule(
     return ContentSummary.model_validate(content)
 
 
-@router.post("/content/{content_id}/retry-publish", response_model=PublicationOut)
+@router.post(
+    "/content/{content_id}/retry-publish",
+    response_model=PublicationOut,
+    responses=error_responses(409, 503),
+)
 async def retry_publish(
-    content_id: int, site: PathSite, session: SessionDep, state: StateDep
+    content_id: IdPath, site: PathSite, session: SessionDep, state: StateDep
 ) -> PublicationOut:
     """Publish a failed article again, now. What was already delivered is not sent twice."""
     content = site_item(session, Content, content_id, site)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Strict
+
+from pressrun.api.schemas.common import DateTimeText
 
 
 class TestModeUpdate(BaseModel):
-    test_mode_enabled: bool
-    test_trigger_at: AwareDatetime | None = None
+    # JSON's own types, as the document says: `0` is not `false`.
+    test_mode_enabled: Annotated[bool, Strict()]
+    test_trigger_at: Annotated[AwareDatetime, DateTimeText] | None = None
 
 
 class TestModeOut(BaseModel):

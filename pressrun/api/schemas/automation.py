@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field, create_model
 
 from pressrun.contracts.run import ControlAction, LiveDetail
 from pressrun.models import AutomationConfig
-from pressrun.services.settings_view import CONFIG_FIELDS
+from pressrun.services.settings_patch import ConfigPatch
+from pressrun.services.settings_view import CONFIG_FIELDS, CONFIG_READ_ONLY
 
 # The config's fields are the settings view's, typed as the table's columns.
 _CONFIG_COLUMNS: dict[str, Any] = {
@@ -208,3 +209,23 @@ class EstimateOut(BaseModel):
     sufficient: bool
     stages: list[StageEstimateOut]
     initial_snapshot: dict[str, int]
+
+
+def _config_patch_schema() -> dict[str, Any]:
+    """`PUT /update_config/`'s body: any of the config's fields, checked by the rules of
+    `pressrun.services.settings_patch`; the read-only ones are accepted only unchanged, and
+    test mode is the admin's (403)."""
+    schema = ConfigPatch.model_json_schema()
+    properties = {
+        name: field
+        for name, field in schema["properties"].items()
+        if name not in {"test_mode_enabled", "test_trigger_at"}
+    }
+    read_only = {"description": "Read-only: accepted only as GET answers it."}
+    properties.update({name: read_only for name in sorted(CONFIG_READ_ONLY)})
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+CONFIG_PATCH_BODY: dict[str, Any] = {
+    "requestBody": {"content": {"application/json": {"schema": _config_patch_schema()}}}
+}

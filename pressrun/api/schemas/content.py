@@ -11,10 +11,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
+    WithJsonSchema,
     computed_field,
 )
 
+from pressrun.api.schemas.common import JsonNumber
 from pressrun.models import PublishingSettings
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -32,7 +35,12 @@ def _http_url(value: str) -> str:
 
 
 # An http(s) URL kept as text (as stored), or "" to clear it.
-HttpUrlText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_http_url)]
+HttpUrlText = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    AfterValidator(_http_url),
+    Field(json_schema_extra={"pattern": r"^\s*([hH][tT][tT][pP][sS]?://[^\s/$.?#]\S*)?\s*$"}),
+]
 
 
 class ContentSummary(BaseModel):
@@ -101,8 +109,13 @@ class ContentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # Stripped first, so the document asks for a character that is not white space.
     title: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+            Field(json_schema_extra={"pattern": r"\S"}),
+        ]
         | None
     ) = None
     meta_description: Annotated[str, StringConstraints(max_length=300)] | None = None
@@ -134,11 +147,20 @@ class PublishingSettingsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    auto_approval_enabled: bool
-    auto_publish_enabled: bool
-    daily_publish_limit: int = Field(ge=0, le=100)
-    publish_days: Annotated[list[Weekday], Field(min_length=1), AfterValidator(_week_order)]
-    time_slots: Annotated[list[str], Field(min_length=1), AfterValidator(_sorted_slots)]
+    # JSON's own types, as the document says: `0` is not `false`, nor `false` a limit.
+    auto_approval_enabled: Annotated[bool, Strict()]
+    auto_publish_enabled: Annotated[bool, Strict()]
+    daily_publish_limit: Annotated[int, JsonNumber] = Field(ge=0, le=100)
+    publish_days: Annotated[
+        list[Weekday],
+        Field(min_length=1, json_schema_extra={"uniqueItems": True}),
+        AfterValidator(_week_order),
+    ]
+    time_slots: Annotated[
+        list[Annotated[str, WithJsonSchema({"type": "string", "pattern": _TIME_SLOT.pattern})]],
+        Field(min_length=1, json_schema_extra={"uniqueItems": True}),
+        AfterValidator(_sorted_slots),
+    ]
     publisher: Literal["folder", "wordpress", "webhook"]
     # The publishers' connection details. Secrets are write-only: left out (or null) they keep
     # their stored value, and no response ever contains them.

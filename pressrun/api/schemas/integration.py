@@ -7,8 +7,11 @@ testing model and budget) is null; a per-run limit of 0 means unlimited.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
+
+from pressrun.services.settings_patch import SECTIONS
 
 
 class StageSettingsOut(BaseModel):
@@ -109,3 +112,20 @@ class UnifiedSettingsOut(BaseModel):
     stages: list[NamedStageSettingsOut]
     delays: DelaysOut
     publishing: PublishingOut
+
+
+# The unified-settings PATCH body: any of the sections GET answers (stages by `number`), each
+# checked by `pressrun.services.settings_patch`; nothing else.
+UNIFIED_PATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {section: {} for section in SECTIONS},
+                    "additionalProperties": False,
+                }
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from pressrun.api.schemas.common import JsonNumber
 from pressrun.clustering.intent import Intent, intent_key
 from pressrun.services.keywords import KeywordRow
 
@@ -19,12 +20,21 @@ def _intent_key(value: Any) -> Any:
 
 
 class KeywordIn(KeywordRow):
-    """One keyword to import: the shared row, stricter about what reaches the database."""
+    """One keyword to import: the shared row, stricter about what reaches the database.
+
+    Numbers are JSON numbers (`JsonNumber`); the CSV upload, whose cells are all text,
+    validates its rows with the `TEXT_INPUT` context."""
 
     model_config = ConfigDict(extra="forbid")
 
-    keyword: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    volume: int = Field(default=0, ge=0, le=MAX_VOLUME)
+    # Stripped first, so the document asks for a character that is not white space.
+    keyword: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+        Field(json_schema_extra={"pattern": r"\S"}),
+    ]
+    volume: Annotated[int, JsonNumber] = Field(default=0, ge=0, le=MAX_VOLUME)
+    difficulty: Annotated[int, JsonNumber] = Field(default=0, ge=0, le=100)
     # Given, it wins over the intent pressrun reads from the query; `how-to`, `How To` and
     # `how_to` are one.
     intent: Annotated[Intent | None, BeforeValidator(_intent_key)] = None

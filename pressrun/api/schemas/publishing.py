@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from pressrun.api.schemas.common import DateTimeText
+
 
 class ConnectionCheckOut(BaseModel):
     publisher: str
@@ -45,10 +47,10 @@ class ScheduleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    publish_at: Annotated[datetime | None, AfterValidator(_aware)] = None
+    publish_at: Annotated[datetime | None, DateTimeText, AfterValidator(_aware)] = None
 
 
 class RescheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    publish_at: Annotated[datetime, AfterValidator(_aware)]
+    publish_at: Annotated[datetime, DateTimeText, AfterValidator(_aware)]

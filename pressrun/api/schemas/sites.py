@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, WithJsonSchema
 
 
 def _known_timezone(name: str) -> str:
@@ -17,7 +17,12 @@ def _known_timezone(name: str) -> str:
     return name
 
 
-TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
+# The document lists the names this machine's time zone database knows: what is accepted.
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_known_timezone),
+    WithJsonSchema({"type": "string", "enum": sorted(available_timezones())}),
+]
 
 
 class SiteCreate(BaseModel):
