@@ -125,6 +125,15 @@ class Settings(BaseSettings):
     estimate_words_per_article: int = 1200
     in_article_images: int = 2
 
+    # A transient AI error on one item (429, 5xx, timeout, reset) is retried this many times
+    # within the batch's attempt, with backoff (or the provider's Retry-After, up to
+    # `ai_item_retry_max_seconds`), before the batch gives up and Temporal retries it.
+    ai_item_retries: int = Field(4, ge=0, le=20)
+    ai_item_retry_max_seconds: float = Field(30.0, gt=0)
+    # How many runs may try an item that failed (its reason kept), counting the first; after
+    # that it stays failed, with its reason.
+    item_max_attempts: int = Field(3, ge=1, le=20)
+
     activity_timeout_seconds: int = 600
     activity_heartbeat_seconds: int = 60
     activity_max_attempts: int = 8

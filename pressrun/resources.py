@@ -15,6 +15,7 @@ from temporalio.client import Client
 from pressrun.ai.base import AIProvider
 from pressrun.ai.factory import build_provider
 from pressrun.ai.ratelimit import limit_provider
+from pressrun.ai.retry import retry_provider
 from pressrun.config import Settings
 from pressrun.db import SessionFactory, create_db_engine, make_session_factory
 from pressrun.embeddings.base import Embedder
@@ -39,8 +40,8 @@ class ProcessResources:
 @asynccontextmanager
 async def open_resources(settings: Settings) -> AsyncIterator[ProcessResources]:
     """A worker process's resources. Its Temporal client exports metrics on
-    `worker_metrics_port` when set; its AI provider is timed per call and, with
-    `ai_calls_per_second`, held to the fleet-wide rate.
+    `worker_metrics_port` when set; its AI provider is timed per call, retries transient errors
+    within the attempt and, with `ai_calls_per_second`, is held to the fleet-wide rate.
     `SealingError` when stored secrets have no key that opens them."""
     engine = create_db_engine(settings.resolved_database_url())
     sessions = make_session_factory(engine)
@@ -49,8 +50,12 @@ async def open_resources(settings: Settings) -> AsyncIterator[ProcessResources]:
     except BaseException:
         engine.dispose()
         raise
-    # The limiter wraps the timing, so waiting for a slot is not counted as call latency.
-    provider = limit_provider(InstrumentedProvider(build_provider(settings)), settings, sessions)
+    # The limiter wraps the timing, so waiting for a slot is not counted as call latency; the
+    # retries wrap both, so every retry waits for its own slot and is timed as a call.
+    provider = retry_provider(
+        limit_provider(InstrumentedProvider(build_provider(settings)), settings, sessions),
+        settings,
+    )
     embedder = build_embedder(settings, sessions)
     try:
         client = await connect(settings, runtime=build_temporal_runtime(settings))

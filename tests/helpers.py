@@ -74,3 +74,21 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+def assert_charged_once(
+    sessions: SessionFactory, run_id: str, account_id: int, before: Decimal
+) -> None:
+    """Every charge of the run has its own key, adds up to what the run and the balance say,
+    and there is one per committed AI batch."""
+    charges = ledger_charges(sessions, run_id)
+    keys = [c.idempotency_key for c in charges]
+    assert len(keys) == len(set(keys))
+    run = run_row(sessions, run_id)
+    assert run is not None
+    charged = -sum((c.amount for c in charges), Decimal(0))
+    assert charged == run.total_credits_used == before - balance(sessions, account_id)
+    stage_batches = sum(
+        (getattr(run, f"stage_{n}_result") or {}).get("batches_run", 0) for n in (1, 2, 4, 5, 6)
+    )
+    assert len(charges) == stage_batches

@@ -39,6 +39,7 @@ def build_embedder(settings: Settings, sessions: SessionFactory | None = None) -
 def _openai(settings: Settings, sessions: SessionFactory | None) -> Embedder:
     from pressrun.ai.openai_provider import OpenAIProvider
     from pressrun.ai.ratelimit import AI_LIMIT, FleetRateLimiter
+    from pressrun.ai.retry import TransientRetry
     from pressrun.embeddings.openai_embedder import OPENAI_THRESHOLD, OpenAIEmbedder
 
     if settings.openai_api_key is None:
@@ -59,4 +60,5 @@ def _openai(settings: Settings, sessions: SessionFactory | None) -> Embedder:
         batch_size=settings.embedding_batch_size,
         threshold=settings.cluster_similarity_threshold or OPENAI_THRESHOLD,
         before_call=limiter.acquire if limiter is not None else None,
+        retry=TransientRetry.from_settings(settings),
     )

@@ -4,6 +4,7 @@ from pressrun.models.automation import (
     AutomationConfig,
     AutomationLog,
     AutomationRun,
+    BatchItemResult,
     DefaultAutomationConfig,
     RunBatch,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "AutomationConfig",
     "AutomationLog",
     "AutomationRun",
+    "BatchItemResult",
     "Cluster",
     "Content",
     "CreditLedger",

@@ -183,3 +183,28 @@ class RunBatch(SQLModel, table=True):
     batch_index: int
     result: dict[str, Any] = json_field(dict)
     created_at: datetime = created_at_field()
+
+
+class BatchItemResult(SQLModel, table=True):
+    """What one item's AI call returned in a batch that has not committed yet.
+
+    Stored as each call returns, so a retried attempt of the batch reuses it instead of calling
+    (and paying the provider) again; removed when the batch commits. Credits are charged only
+    by the commit, from these results, once.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "run_id", "stage", "batch_index", "item_id", name="uq_batch_item_result"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="automationrun.id", max_length=64, index=True)
+    stage: int
+    batch_index: int
+    item_id: int
+    # {"output": ...} when the call answered, None when it failed for good (see `error`).
+    output: dict[str, Any] | None = json_field(nullable=True)
+    error: str | None = None
+    created_at: datetime = created_at_field()

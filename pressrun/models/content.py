@@ -1,6 +1,10 @@
 """The pipeline's items, one table per stage output.
 
 keyword → cluster → idea → task → content → image prompt → image
+
+An item a stage failed on keeps the reason (`error`), how many times it failed (`attempts`)
+and the run that failed it last (`last_run_id`): later runs try it again up to
+`item_max_attempts`, never the run that just failed it.
 """
 
 from __future__ import annotations
@@ -72,6 +76,8 @@ class Keyword(SQLModel, table=True):
     status: str = Field(default=KeywordStatus.NEW, max_length=16, index=True)
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
     error: str | None = None
+    attempts: int = 0
+    last_run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = created_at_field()
 
 
@@ -105,6 +111,8 @@ class Cluster(SQLModel, table=True):
     keyword_count: int = 0
     status: str = Field(default=ClusterStatus.NEW, max_length=16, index=True)
     error: str | None = None
+    attempts: int = 0
+    last_run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = created_at_field()
 
 
@@ -133,6 +141,8 @@ class Task(SQLModel, table=True):
     keywords: list[str] = json_field(list)
     status: str = Field(default=TaskStatus.QUEUED, max_length=16, index=True)
     error: str | None = None
+    attempts: int = 0
+    last_run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = created_at_field()
 
 
@@ -148,6 +158,10 @@ class Content(SQLModel, table=True):
     word_count: int = 0
     status: str = Field(default=ContentStatus.DRAFT, max_length=16, index=True)
     image_prompts_done: bool = False
+    # Stage 5's last failure on this article, how often it failed, and in which run last.
+    error: str | None = None
+    attempts: int = 0
+    last_run_id: str | None = Field(default=None, max_length=64)
     generated_by: str = Field(default="", max_length=100)
     publish_at: datetime | None = datetime_field()
     created_at: datetime = created_at_field()
@@ -169,6 +183,8 @@ class ImagePrompt(SQLModel, table=True):
     alt_text: str = Field(default="", max_length=400)
     status: str = Field(default=ItemStatus.PENDING, max_length=16, index=True)
     error: str | None = None
+    attempts: int = 0
+    last_run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = created_at_field()
 
 

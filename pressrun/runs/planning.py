@@ -13,6 +13,7 @@ from pressrun.models import Account, AutomationConfig, Site
 from pressrun.models.automation import StageColumns
 from pressrun.services.site_config import get_or_create_config
 from pressrun.stages.clustering import pending_keywords
+from pressrun.stages.common import WHOLE, Retry
 from pressrun.stages.content import pending_tasks
 from pressrun.stages.ideas import pending_clusters
 from pressrun.stages.image_prompts import pending_content
@@ -24,16 +25,18 @@ from pressrun.stages.tasks import pending_ideas
 REVIEW_BATCH_SIZE = 500
 
 
-def capture_snapshot(session: Session, site_id: int) -> dict[str, int]:
-    """Queue sizes at run start: the spec's `initial_snapshot`."""
+def capture_snapshot(session: Session, site_id: int, max_attempts: int) -> dict[str, int]:
+    """Queue sizes at run start: the spec's `initial_snapshot`. Failed items count when the
+    run would try them again (fewer than `max_attempts` failures)."""
+    retry = Retry(max_attempts)
     counts = {
-        1: pending_keywords(session, site_id),
-        2: pending_clusters(session, site_id),
+        1: pending_keywords(session, site_id, WHOLE, retry),
+        2: pending_clusters(session, site_id, WHOLE, retry),
         3: pending_ideas(session, site_id),
-        4: pending_tasks(session, site_id),
-        5: pending_content(session, site_id),
-        6: pending_prompts(session, site_id),
-        7: review_pending(session, site_id),
+        4: pending_tasks(session, site_id, WHOLE, retry),
+        5: pending_content(session, site_id, WHOLE, retry),
+        6: pending_prompts(session, site_id, WHOLE, retry),
+        7: review_pending(session, site_id, max_attempts),
     }
     snapshot = {f"stage_{n}_initial": count for n, count in counts.items()}
     snapshot["total_initial_items"] = sum(counts.values())
@@ -128,4 +131,5 @@ def plan_for_site(session: Session, site: Site, settings: Settings) -> RunPlan:
     config = get_or_create_config(session, site)
     account = session.get(Account, site.account_id)
     balance = account.credit_balance if account else Decimal(0)
-    return build_plan(config, capture_snapshot(session, site.id or 0), balance, settings)
+    snapshot = capture_snapshot(session, site.id or 0, settings.item_max_attempts)
+    return build_plan(config, snapshot, balance, settings)

@@ -201,9 +201,10 @@ def _counts(session: Session, model: Any, site_id: int) -> dict[str, int]:
     return {str(status): int(n) for status, n in rows}
 
 
-def pipeline_overview(session: Session, site_id: int) -> dict[str, Any]:
-    """Each stage's pending count (what the next run would take) and its items by status."""
-    pending = capture_snapshot(session, site_id)
+def pipeline_overview(session: Session, site_id: int, max_attempts: int) -> dict[str, Any]:
+    """Each stage's pending count (what the next run would take, failed items it would retry
+    included) and its items by status."""
+    pending = capture_snapshot(session, site_id, max_attempts)
     by_status = {
         1: _counts(session, Keyword, site_id),
         2: _counts(session, Cluster, site_id),
@@ -255,3 +256,42 @@ def current_processing(session: Session, run: AutomationRun) -> dict[str, Any]:
         "elapsed_seconds": _duration(run),
         "live": None,
     }
+
+
+# Each AI stage's items, and the column that names one for a reader.
+_FAILABLE: tuple[tuple[int, Any, Any], ...] = (
+    (1, Keyword, Keyword.text),
+    (2, Cluster, Cluster.name),
+    (4, Task, Task.title),
+    (5, Content, Content.title),
+    (6, ImagePrompt, ImagePrompt.prompt),
+)
+
+
+def failed_items(session: Session, run: AutomationRun, limit: int) -> list[dict[str, Any]]:
+    """The items this run failed on and left failed, each with its reason and attempt count
+    (up to `limit` per stage). An item a later run fixed is no longer listed here."""
+    items: list[dict[str, Any]] = []
+    for stage, model, label in _FAILABLE:
+        rows = session.exec(
+            select(model.id, label, model.error, model.attempts)
+            .where(
+                model.site_id == run.site_id,
+                model.last_run_id == run.id,
+                col(model.error).is_not(None),
+            )
+            .order_by(col(model.id))
+            .limit(limit)
+        ).all()
+        items.extend(
+            {
+                "stage": stage,
+                "stage_name": STAGE_NAMES[stage],
+                "item_id": item_id,
+                "label": str(text)[:200],
+                "error": error,
+                "attempts": attempts,
+            }
+            for item_id, text, error, attempts in rows
+        )
+    return items

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pressrun.config import Settings
 from pressrun.contracts.run import (
@@ -16,7 +17,7 @@ from pressrun.contracts.run import (
 )
 from pressrun.db import SessionFactory, transaction
 from pressrun.errors import NotFoundError
-from pressrun.models import Account, AutomationConfig, AutomationRun, Site
+from pressrun.models import Account, AutomationConfig, AutomationRun, BatchItemResult, Site
 from pressrun.models.automation import RunStatus
 from pressrun.models.base import utcnow
 from pressrun.runs.planning import build_plan, capture_snapshot
@@ -66,7 +67,7 @@ def prepare_run(sessions: SessionFactory, settings: Settings, req: PrepareReques
         run = session.get(AutomationRun, req.run_id)
         if run is not None and run.plan:
             return RunPlan.model_validate(run.plan)
-        snapshot = capture_snapshot(session, site.id or 0)
+        snapshot = capture_snapshot(session, site.id or 0, settings.item_max_attempts)
         plan = build_plan(config, snapshot, account.credit_balance, settings)
         run = ensure_run_row(session, req, config.id)
         run.current_stage = 1
@@ -143,6 +144,9 @@ def finish_run(sessions: SessionFactory, req: FinishRequest) -> None:
                 f"Run {req.status}" + (f": {req.error_message}" if req.error_message else ""),
                 level="error" if req.status == "failed" else "info",
             )
+        # Answers kept for batches that never committed (the run failed or was cancelled
+        # mid-batch): no attempt of them will come again. Their items stay in the queue.
+        session.execute(sa.delete(BatchItemResult).where(col(BatchItemResult.run_id) == req.run_id))
         config = session.exec(
             select(AutomationConfig).where(AutomationConfig.site_id == req.site_id)
         ).first()

@@ -30,6 +30,7 @@ from pressrun.models import Cluster, Keyword, KeywordEmbedding
 from pressrun.models.content import KeywordStatus
 from pressrun.stages.common import (
     WHOLE,
+    Retry,
     Share,
     StageDeps,
     commit_batch,
@@ -37,7 +38,9 @@ from pressrun.stages.common import (
     count_waiting,
     in_share,
     read,
+    record_failure,
     share_of,
+    waiting,
 )
 
 STAGE = 1
@@ -46,14 +49,13 @@ EMBED_CHUNK = 256
 log = structlog.get_logger("pressrun.stages.clustering")
 
 
-def pending_keywords(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return count_waiting(
-        session,
-        Keyword,
-        Keyword.site_id == site_id,
-        Keyword.status == KeywordStatus.NEW,
-        share=share,
-    )
+def _queue(retry: Retry) -> sa.ColumnElement[bool]:
+    status = col(Keyword.status)
+    return waiting(Keyword, status == KeywordStatus.NEW, status == KeywordStatus.FAILED, retry)
+
+
+def pending_keywords(session: Session, site_id: int, share: Share, retry: Retry) -> int:
+    return count_waiting(session, Keyword, Keyword.site_id == site_id, _queue(retry), share=share)
 
 
 def keyword_intent(keyword: Keyword) -> str:
@@ -63,14 +65,12 @@ def keyword_intent(keyword: Keyword) -> str:
     return detect_intent(keyword.text)
 
 
-def _load(session: Session, site_id: int, limit: int, share: Share = WHOLE) -> list[KeywordInput]:
+def _load(
+    session: Session, site_id: int, limit: int, retry: Retry, share: Share = WHOLE
+) -> list[KeywordInput]:
     rows = session.exec(
         select(Keyword)
-        .where(
-            Keyword.site_id == site_id,
-            Keyword.status == KeywordStatus.NEW,
-            *in_share(col(Keyword.id), share),
-        )
+        .where(Keyword.site_id == site_id, _queue(retry), *in_share(col(Keyword.id), share))
         .order_by(col(Keyword.id))
         .limit(limit)
     ).all()
@@ -175,7 +175,7 @@ def _load_space(session: Session, site_id: int, batch_ids: list[int], model: str
     sums: dict[int, np.ndarray] = {}
     for kid, cluster_id, status, blob in rows:
         vector = from_bytes(blob)
-        if kid in batch and status == KeywordStatus.NEW:
+        if kid in batch and status != KeywordStatus.CLUSTERED:
             vectors[kid or 0] = vector
         elif cluster_id is not None:
             if cluster_id in sums:
@@ -237,7 +237,8 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
-    keywords = await read(deps, lambda s: _load(s, req.site_id, req.limit, share_of(req)))
+    retry = Retry.of(deps, req)
+    keywords = await read(deps, lambda s: _load(s, req.site_id, req.limit, retry, share_of(req)))
     if not keywords:
         return BatchResult(remaining=0)
     price = deps.settings.prices.cluster_batch
@@ -287,18 +288,16 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     def write(session: Session) -> BatchResult:
         rows = {
             k.id: k
-            for k in session.exec(
-                select(Keyword).where(col(Keyword.id).in_(ids), Keyword.status == KeywordStatus.NEW)
-            )
+            for k in session.exec(select(Keyword).where(col(Keyword.id).in_(ids), _queue(retry)))
         }
         if error is not None:
             for row in rows.values():
                 row.status = KeywordStatus.FAILED
-                row.error = error[:500]
+                record_failure(row, error, req.run_id)
             return BatchResult(
                 processed=len(rows),
                 failed=len(rows),
-                remaining=pending_keywords(session, req.site_id, share_of(req)),
+                remaining=pending_keywords(session, req.site_id, share_of(req), retry),
             )
         taken = {
             name.lower()
@@ -308,6 +307,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         def place(member: Keyword, cluster: Cluster) -> None:
             member.cluster_id = cluster.id
             member.status = KeywordStatus.CLUSTERED
+            member.error = None
             member.intent = by_id[member.id or 0].intent
             if member.intent_source != "imported":
                 member.intent_source = "detected"
@@ -364,7 +364,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             processed=len(rows),
             created=created,
             credits=price if clustered else price * 0,
-            remaining=pending_keywords(session, req.site_id, share_of(req)),
+            remaining=pending_keywords(session, req.site_id, share_of(req), retry),
         )
 
     def describe(result: BatchResult) -> str:

@@ -1,10 +1,12 @@
 """What every batch stage shares: its dependencies, the one transaction that commits a batch,
-and the loop by which an AI stage calls the provider per item and writes what came back.
+the loop by which an AI stage calls the provider per item and writes what came back, and
+which failed items a run takes up again.
 
 A batch commits its items, its credit charge, its `RunBatch` record, the run row's progress
 and a log row together. The `RunBatch` row is claimed first, so a retried or duplicated
 attempt of the same (run, stage, batch) finds it and returns the stored result: nothing is
-written or charged twice.
+written or charged twice. Until then each item's answer is kept as it arrives
+(`BatchItemResult`), so a retried attempt calls the provider only for the items it lacks.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -26,7 +29,14 @@ from pressrun.contracts.run import RESULT_FIELDS, STAGE_NAMES, BatchRequest, Bat
 from pressrun.db import SessionFactory, transaction
 from pressrun.embeddings.base import Embedder
 from pressrun.errors import InsufficientCreditsError, NotFoundError
-from pressrun.models import Account, AutomationLog, AutomationRun, CreditLedger, RunBatch
+from pressrun.models import (
+    Account,
+    AutomationLog,
+    AutomationRun,
+    BatchItemResult,
+    CreditLedger,
+    RunBatch,
+)
 from pressrun.models.base import utcnow
 
 T = TypeVar("T")
@@ -63,6 +73,48 @@ def share_of(req: BatchRequest) -> Share:
 def in_share(id_column: Any, share: Share) -> list[sa.ColumnElement[bool]]:
     index, count = share
     return [] if count <= 1 else [id_column % count == index]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Which failed items are taken up again: those that failed fewer than `max_attempts`
+    times, and (within a run) not by this run, so a run never loops on an item it just
+    failed. With no `run_id`, what the next run would take."""
+
+    max_attempts: int
+    run_id: str | None = None
+
+    @classmethod
+    def of(cls, deps: StageDeps, req: BatchRequest) -> Retry:
+        return cls(deps.settings.item_max_attempts, req.run_id)
+
+
+def waiting(
+    model: type[SQLModel],
+    fresh: sa.ColumnElement[bool],
+    failed: sa.ColumnElement[bool],
+    retry: Retry,
+) -> sa.ColumnElement[bool]:
+    """A stage's queue over `model`: its `fresh` rows, and the `failed` ones `retry` allows."""
+    attempts = col(model.attempts)  # type: ignore[attr-defined]
+    last_run = col(model.last_run_id)  # type: ignore[attr-defined]
+    again = [failed, attempts < retry.max_attempts]
+    if retry.run_id is not None:
+        again.append(sa.or_(last_run.is_(None), last_run != retry.run_id))
+    return sa.or_(fresh, sa.and_(*again))
+
+
+class Retriable(Protocol):
+    error: str | None
+    attempts: int
+    last_run_id: str | None
+
+
+def record_failure(row: Retriable, error: str, run_id: str) -> None:
+    """Keep why `row` failed, count the failure, and note the run (which will not retry it)."""
+    row.error = error[:500] or "failed without a reason"
+    row.attempts += 1
+    row.last_run_id = run_id
 
 
 def count_waiting(
@@ -239,30 +291,41 @@ class ItemOutcome(Generic[ItemT, OutT]):
     error: str | None = None
 
 
+Remember = Callable[[ItemT, "ItemOutcome[ItemT, OutT]"], Awaitable[None]]
+
+
 async def call_each(
     items: list[ItemT],
     call: Callable[[ItemT], Awaitable[OutT]],
     *,
     budget_remaining: Decimal | None,
     cost: Callable[[OutT], Decimal],
+    known: Callable[[ItemT], ItemOutcome[ItemT, OutT] | None] = lambda _: None,
+    remember: Remember[ItemT, OutT] | None = None,
 ) -> tuple[list[ItemOutcome[ItemT, OutT]], bool]:
     """Call the provider for each item in turn, stopping once the stage's budget is spent.
 
-    An `AIItemError` fails that item only; a retryable error propagates so Temporal retries
-    the batch (nothing of it has been written yet).
+    An item `known` has an outcome from an earlier attempt and is not called again; every new
+    outcome is passed to `remember` as soon as it exists. An `AIItemError` fails that item
+    only; a retryable error (once the provider's own retries are spent) propagates, so
+    Temporal retries the batch, whose next attempt finds the outcomes remembered so far.
     """
     spent = Decimal("0")
     outcomes: list[ItemOutcome[ItemT, OutT]] = []
     for item in items:
         if budget_remaining is not None and spent >= budget_remaining:
             return outcomes, True
-        try:
-            output = await call(item)
-        except AIItemError as exc:
-            outcomes.append(ItemOutcome(item=item, error=str(exc)[:500]))
-            continue
-        outcomes.append(ItemOutcome(item=item, output=output))
-        spent += cost(output)
+        outcome = known(item)
+        if outcome is None:
+            try:
+                outcome = ItemOutcome(item=item, output=await call(item))
+            except AIItemError as exc:
+                outcome = ItemOutcome(item=item, error=str(exc)[:500])
+            if remember is not None:
+                await remember(item, outcome)
+        outcomes.append(outcome)
+        if outcome.output is not None:
+            spent += cost(outcome.output)
     return outcomes, False
 
 
@@ -270,19 +333,39 @@ RowT = TypeVar("RowT")
 
 
 class ItemWriter(ABC, Generic[ItemT, OutT, RowT]):
-    """How an AI stage writes one item's outcome inside the batch's transaction.
+    """How an AI stage keeps and writes one item's outcome.
 
     The loop (`run_item_batch`) counts; the stage says which row an item is, how it fails and
-    how a reply is stored (adding what it creates and costs to the result). `pending` is the
-    stage's queue, counted within the batch's share for `remaining`.
+    how a reply is stored (adding what it creates and costs to the result), and how a reply
+    is kept between attempts (`remember` / `recall`, JSON through `output_type` by default).
+    `pending` is the stage's queue, counted within the batch's share for `remaining`.
     """
 
+    output_type: Any
+
     def __init__(
-        self, req: BatchRequest, price: Decimal, pending: Callable[[Session, int, Share], int]
+        self,
+        req: BatchRequest,
+        price: Decimal,
+        pending: Callable[[Session, int, Share, Retry], int],
+        retry: Retry,
     ) -> None:
         self.req = req
         self.price = price
+        self.retry = retry
         self._pending = pending
+        self._adapter: TypeAdapter[OutT] = TypeAdapter(self.output_type)
+
+    @abstractmethod
+    def key(self, item: ItemT) -> int:
+        """The item's row ID: what its kept outcome is filed under."""
+
+    def remember(self, output: OutT) -> Any:
+        return self._adapter.dump_python(output, mode="json")
+
+    def recall(self, kept: Any) -> OutT | None:
+        """A kept reply, or None when it can no longer be used (the item is called again)."""
+        return self._adapter.validate_python(kept)
 
     def begin(self, session: Session) -> None:
         """Read what the whole batch's writes depend on, in the batch's transaction."""
@@ -300,7 +383,37 @@ class ItemWriter(ABC, Generic[ItemT, OutT, RowT]):
     ) -> None: ...
 
     def remaining(self, session: Session) -> int:
-        return self._pending(session, self.req.site_id, share_of(self.req))
+        return self._pending(session, self.req.site_id, share_of(self.req), self.retry)
+
+
+def _batch_rows(req: BatchRequest) -> list[sa.ColumnElement[bool]]:
+    return [
+        col(BatchItemResult.run_id) == req.run_id,
+        col(BatchItemResult.stage) == req.stage,
+        col(BatchItemResult.batch_index) == req.batch_index,
+    ]
+
+
+def _kept(session: Session, req: BatchRequest) -> dict[int, BatchItemResult]:
+    rows = session.exec(select(BatchItemResult).where(*_batch_rows(req))).all()
+    return {row.item_id: row for row in rows}
+
+
+def _keep(deps: StageDeps, req: BatchRequest, item_id: int, output: Any, error: str | None) -> None:
+    try:
+        with transaction(deps.sessions) as session:
+            session.add(
+                BatchItemResult(
+                    run_id=req.run_id,
+                    stage=req.stage,
+                    batch_index=req.batch_index,
+                    item_id=item_id,
+                    output=None if error is not None else {"output": output},
+                    error=error,
+                )
+            )
+    except IntegrityError:
+        pass  # a duplicated attempt kept this item's outcome first: either one will do
 
 
 async def run_item_batch(
@@ -313,16 +426,37 @@ async def run_item_batch(
     writer: ItemWriter[ItemT, OutT, RowT],
     describe: Callable[[BatchResult], str],
 ) -> BatchResult:
-    """One batch of an AI stage: load the items, call the provider for each within the budget,
-    then write every outcome, the charge and the progress in one transaction, exactly once."""
+    """One batch of an AI stage: load the items, call the provider for each within the budget
+    (reusing what an earlier attempt kept), then write every outcome, the charge and the
+    progress in one transaction, exactly once."""
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
     items = await read(deps, load)
     if not items:
         return BatchResult(remaining=0)
+    kept = await read(deps, lambda s: _kept(s, req))
+
+    def known(item: ItemT) -> ItemOutcome[ItemT, OutT] | None:
+        row = kept.get(writer.key(item))
+        if row is None:
+            return None
+        if row.output is None:
+            return ItemOutcome(item=item, error=row.error or "")
+        output = writer.recall(row.output["output"])
+        return None if output is None else ItemOutcome(item=item, output=output)
+
+    async def remember(item: ItemT, outcome: ItemOutcome[ItemT, OutT]) -> None:
+        data = None if outcome.output is None else writer.remember(outcome.output)
+        await asyncio.to_thread(_keep, deps, req, writer.key(item), data, outcome.error)
+
     outcomes, budget_reached = await call_each(
-        items, call, budget_remaining=req.budget_remaining, cost=cost
+        items,
+        call,
+        budget_remaining=req.budget_remaining,
+        cost=cost,
+        known=known,
+        remember=remember,
     )
 
     def write(session: Session) -> BatchResult:
@@ -338,6 +472,7 @@ async def run_item_batch(
                 result.failed += 1
                 continue
             writer.store(session, row, outcome.item, outcome.output, result)
+        session.execute(sa.delete(BatchItemResult).where(*_batch_rows(req)))
         session.flush()
         result.remaining = writer.remaining(session)
         return result

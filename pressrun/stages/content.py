@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from pressrun.ai.base import ArticleBrief, ArticleDraft, count_words
@@ -15,12 +16,15 @@ from pressrun.models.content import TaskStatus
 from pressrun.stages.common import (
     WHOLE,
     ItemWriter,
+    Retry,
     Share,
     StageDeps,
     count_waiting,
     in_share,
+    record_failure,
     run_item_batch,
     share_of,
+    waiting,
 )
 
 STAGE = 4
@@ -30,22 +34,27 @@ def article_cost(words: int, per_100_words: Decimal) -> Decimal:
     return per_100_words * math.ceil(words / 100)
 
 
-def pending_tasks(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return count_waiting(
-        session, Task, Task.site_id == site_id, Task.status == TaskStatus.QUEUED, share=share
+def _queue(retry: Retry) -> sa.ColumnElement[bool]:
+    return waiting(
+        Task, col(Task.status) == TaskStatus.QUEUED, col(Task.status) == TaskStatus.FAILED, retry
     )
 
 
+def pending_tasks(session: Session, site_id: int, share: Share, retry: Retry) -> int:
+    return count_waiting(session, Task, Task.site_id == site_id, _queue(retry), share=share)
+
+
 def _load(
-    session: Session, site_id: int, limit: int, target_words: int, share: Share = WHOLE
+    session: Session,
+    site_id: int,
+    limit: int,
+    target_words: int,
+    retry: Retry,
+    share: Share = WHOLE,
 ) -> list[ArticleBrief]:
     tasks = session.exec(
         select(Task)
-        .where(
-            Task.site_id == site_id,
-            Task.status == TaskStatus.QUEUED,
-            *in_share(col(Task.id), share),
-        )
+        .where(Task.site_id == site_id, _queue(retry), *in_share(col(Task.id), share))
         .order_by(col(Task.id))
         .limit(limit)
     ).all()
@@ -64,17 +73,23 @@ def _load(
 
 
 class _ArticleWriter(ItemWriter[ArticleBrief, ArticleDraft, Task]):
-    def __init__(self, req: BatchRequest, price: Decimal, generated_by: str) -> None:
-        super().__init__(req, price, pending_tasks)
+    output_type = ArticleDraft
+
+    def __init__(self, req: BatchRequest, price: Decimal, retry: Retry, generated_by: str) -> None:
+        super().__init__(req, price, pending_tasks, retry)
         self.generated_by = generated_by
 
+    def key(self, item: ArticleBrief) -> int:
+        return item.task_id
+
     def claim(self, session: Session, item: ArticleBrief) -> Task | None:
-        task = session.get(Task, item.task_id)
-        return task if task is not None and task.status == TaskStatus.QUEUED else None
+        return session.exec(
+            select(Task).where(col(Task.id) == item.task_id, _queue(self.retry))
+        ).first()
 
     def fail(self, row: Task, error: str) -> None:
         row.status = TaskStatus.FAILED
-        row.error = error
+        record_failure(row, error, self.req.run_id)
 
     def store(
         self,
@@ -100,6 +115,7 @@ class _ArticleWriter(ItemWriter[ArticleBrief, ArticleDraft, Task]):
             )
         )
         row.status = TaskStatus.DONE
+        row.error = None
         result.created += 1
         result.words += words
         result.credits += article_cost(words, self.price)
@@ -109,6 +125,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     settings = deps.settings
     price = settings.prices.per_100_words
     model = settings.model_for(STAGE, testing=req.use_testing)
+    retry = Retry.of(deps, req)
 
     async def call(brief: ArticleBrief) -> ArticleDraft:
         return await deps.provider.write_article(brief, model=model)
@@ -117,11 +134,11 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         deps,
         req,
         load=lambda s: _load(
-            s, req.site_id, req.limit, settings.estimate_words_per_article, share_of(req)
+            s, req.site_id, req.limit, settings.estimate_words_per_article, retry, share_of(req)
         ),
         call=call,
         cost=lambda d: article_cost(count_words(d.body), price),
-        writer=_ArticleWriter(req, price, f"{deps.provider.name}:{model}"),
+        writer=_ArticleWriter(req, price, retry, f"{deps.provider.name}:{model}"),
         describe=lambda r: (
             f"Wrote {r.created} articles ({r.words} words)"
             + (f", {r.failed} failed" if r.failed else "")

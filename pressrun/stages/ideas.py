@@ -23,27 +23,28 @@ from pressrun.models import Cluster, Idea, Keyword, KeywordEmbedding
 from pressrun.models.content import ClusterStatus
 from pressrun.services.keywords import normal_keyword
 from pressrun.stages.common import (
-    WHOLE,
     ItemWriter,
+    Retry,
     Share,
     StageDeps,
     count_waiting,
     in_share,
+    record_failure,
     run_item_batch,
     share_of,
+    waiting,
 )
 
 STAGE = 2
 
 
-def pending_clusters(session: Session, site_id: int, share: Share = WHOLE) -> int:
-    return count_waiting(
-        session,
-        Cluster,
-        Cluster.site_id == site_id,
-        Cluster.status == ClusterStatus.NEW,
-        share=share,
-    )
+def _queue(retry: Retry) -> sa.ColumnElement[bool]:
+    status = col(Cluster.status)
+    return waiting(Cluster, status == ClusterStatus.NEW, status == ClusterStatus.FAILED, retry)
+
+
+def pending_clusters(session: Session, site_id: int, share: Share, retry: Retry) -> int:
+    return count_waiting(session, Cluster, Cluster.site_id == site_id, _queue(retry), share=share)
 
 
 @dataclass(frozen=True)
@@ -86,17 +87,14 @@ def _load(
     limit: int,
     share: Share,
     *,
+    retry: Retry,
     most: int,
     split_min: int,
     embedder: Embedder,
 ) -> list[_Planned]:
     clusters = session.exec(
         select(Cluster)
-        .where(
-            Cluster.site_id == site_id,
-            Cluster.status == ClusterStatus.NEW,
-            *in_share(col(Cluster.id), share),
-        )
+        .where(Cluster.site_id == site_id, _queue(retry), *in_share(col(Cluster.id), share))
         .order_by(col(Cluster.id))
         .limit(limit)
     ).all()
@@ -156,8 +154,10 @@ def retarget(drafts: list[IdeaDraft], cluster: ClusterBrief, taken: set[str]) ->
 
 
 class _IdeaWriter(ItemWriter[ClusterBrief, list[IdeaDraft], Cluster]):
-    def __init__(self, req: BatchRequest, price: Decimal) -> None:
-        super().__init__(req, price, pending_clusters)
+    output_type = list[IdeaDraft]
+
+    def __init__(self, req: BatchRequest, price: Decimal, retry: Retry) -> None:
+        super().__init__(req, price, pending_clusters, retry)
         self.taken: set[str] = set()
         # Clusters whose every keyword an idea of the site already targets.
         self.covered: list[int] = []
@@ -165,13 +165,17 @@ class _IdeaWriter(ItemWriter[ClusterBrief, list[IdeaDraft], Cluster]):
     def begin(self, session: Session) -> None:
         self.taken = targeted_keywords(session, self.req.site_id)
 
+    def key(self, item: ClusterBrief) -> int:
+        return item.id
+
     def claim(self, session: Session, item: ClusterBrief) -> Cluster | None:
-        cluster = session.get(Cluster, item.id)
-        return cluster if cluster is not None and cluster.status == ClusterStatus.NEW else None
+        return session.exec(
+            select(Cluster).where(col(Cluster.id) == item.id, _queue(self.retry))
+        ).first()
 
     def fail(self, row: Cluster, error: str) -> None:
         row.status = ClusterStatus.FAILED
-        row.error = error
+        record_failure(row, error, self.req.run_id)
 
     def store(
         self,
@@ -182,7 +186,7 @@ class _IdeaWriter(ItemWriter[ClusterBrief, list[IdeaDraft], Cluster]):
         result: BatchResult,
     ) -> None:
         drafts = retarget(output, item, self.taken)
-        if not drafts:
+        if not drafts and item.keywords:
             self.covered.append(item.id)
         for draft in drafts:
             session.add(
@@ -199,6 +203,7 @@ class _IdeaWriter(ItemWriter[ClusterBrief, list[IdeaDraft], Cluster]):
             result.created += 1
             result.credits += self.price
         row.status = ClusterStatus.IDEAS_GENERATED
+        row.error = None
 
 
 async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
@@ -207,6 +212,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     model = settings.model_for(STAGE, testing=req.use_testing)
     planned: dict[int, _Planned] = {}
     already: set[str] = set()
+    retry = Retry.of(deps, req)
 
     def load(session: Session) -> list[ClusterBrief]:
         found = _load(
@@ -214,6 +220,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             req.site_id,
             req.limit,
             share_of(req),
+            retry=retry,
             most=settings.ideas_per_cluster,
             split_min=settings.ideas_split_min_keywords,
             embedder=deps.embedder,
@@ -229,7 +236,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
         ideas = await deps.provider.generate_ideas(cluster, count=count, model=model)
         return ideas[:count]
 
-    writer = _IdeaWriter(req, price)
+    writer = _IdeaWriter(req, price, retry)
     return await run_item_batch(
         deps,
         req,

@@ -15,35 +15,60 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from pressrun.contracts.run import BatchRequest, BatchResult
-from pressrun.models import Content, ImagePrompt
+from pressrun.models import AutomationConfig, Content, ImagePrompt
 from pressrun.models.base import utcnow
 from pressrun.models.content import ContentStatus, ItemStatus
 from pressrun.publishing.publications import withdrawn_condition
 from pressrun.publishing.review import auto_schedule, review_drafts
-from pressrun.services.site_config import publishing_settings
+from pressrun.services.site_config import default_config, publishing_settings
 from pressrun.stages.common import StageDeps, commit_batch, committed_result, read
 
 
-def _ready_condition(site_id: int) -> list[sa.ColumnElement[bool]]:
-    """Drafts whose images are all settled: none of their prompts is still pending."""
-    pending_prompt = (
+def _wants_prompts(session: Session, site_id: int) -> bool:
+    """Whether the site's runs make image prompts (stage 5 enabled in its config)."""
+    config = session.exec(select(AutomationConfig).where(AutomationConfig.site_id == site_id))
+    found = config.first()
+    return (found or default_config(session)).stage_5_enabled
+
+
+def _ready_condition(
+    session: Session, site_id: int, max_attempts: int
+) -> list[sa.ColumnElement[bool]]:
+    """Drafts whose images are settled: stage 5 gave them prompts (or gave up on them after
+    `max_attempts` failures, or is disabled for the site), and none of those prompts still
+    waits for stage 6."""
+    unsettled_prompt = (
         select(ImagePrompt.id)
         .where(
             ImagePrompt.content_id == Content.id,
-            ImagePrompt.status == ItemStatus.PENDING,
+            sa.or_(
+                col(ImagePrompt.status) == ItemStatus.PENDING,
+                sa.and_(
+                    col(ImagePrompt.status) == ItemStatus.FAILED,
+                    col(ImagePrompt.attempts) < max_attempts,
+                ),
+            ),
         )
         .exists()
+    )
+    prompts_settled = sa.or_(
+        col(Content.image_prompts_done).is_(True),
+        col(Content.attempts) >= max_attempts,
+        sa.literal(not _wants_prompts(session, site_id)),
     )
     return [
         col(Content.site_id) == site_id,
         col(Content.status) == ContentStatus.DRAFT,
-        ~pending_prompt,
+        prompts_settled,
+        ~unsettled_prompt,
     ]
 
 
-def ready_drafts(session: Session, site_id: int) -> int:
+def ready_drafts(session: Session, site_id: int, max_attempts: int) -> int:
     return session.exec(
-        select(func.count()).select_from(Content).where(*_ready_condition(site_id))
+        select(func.count())
+        .select_from(Content)
+        .where(*_ready_condition(session, site_id, max_attempts))
     ).one()
 
 
@@ -61,9 +86,9 @@ def _awaiting_slot(session: Session, site_id: int) -> int:
     ).one()
 
 
-def pending(session: Session, site_id: int) -> int:
+def pending(session: Session, site_id: int, max_attempts: int) -> int:
     """What stage 7 has to do: ready drafts, and with auto-publish approved articles to slot."""
-    count = ready_drafts(session, site_id)
+    count = ready_drafts(session, site_id, max_attempts)
     if publishing_settings(session, site_id).auto_publish_enabled:
         count += _awaiting_slot(session, site_id)
     return count
@@ -73,14 +98,15 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     stored = await committed_result(deps, req)
     if stored is not None:
         return stored
-    if not await read(deps, lambda s: pending(s, req.site_id)):
+    max_attempts = deps.settings.item_max_attempts
+    if not await read(deps, lambda s: pending(s, req.site_id, max_attempts)):
         return BatchResult(remaining=0)
 
     def write(session: Session) -> BatchResult:
         auto_approve = publishing_settings(session, req.site_id).auto_approval_enabled
         drafts = session.exec(
             select(Content)
-            .where(*_ready_condition(req.site_id))
+            .where(*_ready_condition(session, req.site_id, max_attempts))
             .order_by(col(Content.id))
             .limit(req.limit)
         ).all()
@@ -108,7 +134,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             # for stay approved and uncounted, so a full calendar ends the stage.
             drafted = {content.id for content in drafts}
             result.processed += sum(1 for cid in result.scheduled if cid not in drafted)
-        result.remaining = pending(session, req.site_id)
+        result.remaining = pending(session, req.site_id, max_attempts)
         return result
 
     return await asyncio.to_thread(

@@ -397,7 +397,9 @@ class AutomationRunWorkflow:
         return result
 
     async def _end_stage(self, progress: StageProgress, verdict: verdicts.Verdict) -> bool:
-        status, reason = verdict
+        # Only what is recorded changes with the verdict, never which commands follow, so
+        # histories of runs started before this rule replay unchanged.
+        status, reason = verdicts.settled(progress, verdict)
         progress.status = status
         progress.reason = reason if status != "completed" or progress.batches_run == 0 else None
         if progress.started_at is not None:

@@ -50,3 +50,13 @@ def after_lanes(plan: StagePlan, progress: StageProgress, stopped: Verdict | Non
     if progress.batches_run == 0:
         return NOTHING_TO_DO
     return ALL_DONE
+
+
+def settled(progress: StageProgress, verdict: Verdict) -> Verdict:
+    """What a stage that ended by `verdict` is called: `failed` when it tried items and every
+    one of them failed (their reasons are on the items), whatever else ended it."""
+    status, _ = verdict
+    if status in ("completed", "partial") and 0 < progress.processed <= progress.failed:
+        noun = "item" if progress.processed == 1 else "items"
+        return ("failed", f"all {progress.processed} {noun} failed; the reasons are on the items")
+    return verdict

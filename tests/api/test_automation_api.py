@@ -15,7 +15,8 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from pressrun.db import SessionFactory, transaction
-from pressrun.models import AutomationConfig
+from pressrun.models import AutomationConfig, Keyword
+from pressrun.models.content import KeywordStatus
 from pressrun.services.keywords import demo_keywords, import_keywords
 from pressrun.worker import WorkerFleet, build_worker
 from tests.api.conftest import ADMIN, ApiServer, Tenant, new_site, new_tenant
@@ -108,6 +109,30 @@ async def test_run_now_to_completion_with_every_read_endpoint(
     assert (await http.get(f"{A}/current_processing/", params=q, headers=h)).json() == {
         "processing": None
     }
+
+    run_q = {**q, "run_id": run_id}
+    failed = (await http.get(f"{A}/failed_items/", params=run_q, headers=h)).json()
+    assert failed == {"run_id": run_id, "max_attempts": 3, "items": []}
+    # A keyword this run failed on, as a refused embedding would leave it.
+    with transaction(sessions) as session:
+        keyword = session.exec(select(Keyword).where(Keyword.site_id == site["id"])).first()
+        assert keyword is not None
+        keyword.status, keyword.error = KeywordStatus.FAILED, "the endpoint refused it"
+        keyword.attempts, keyword.last_run_id = 1, run_id
+    failed = (await http.get(f"{A}/failed_items/", params=run_q, headers=h)).json()
+    assert failed["items"] == [
+        {
+            "stage": 1,
+            "stage_name": "Keywords → Clusters",
+            "item_id": keyword.id,
+            "label": keyword.text,
+            "error": "the endpoint refused it",
+            "attempts": 1,
+        }
+    ]
+    overview = (await http.get(f"{A}/pipeline_overview/", params=q, headers=h)).json()
+    # The next run would retry it.
+    assert overview["stages"][0]["pending"] == 1
 
 
 async def test_twenty_concurrent_run_now_give_one_run(
@@ -292,6 +317,7 @@ AUTOMATION_ROUTES = [
     ("POST", "cancel/"),
     ("GET", "history/"),
     ("GET", "logs/"),
+    ("GET", "failed_items/"),
     ("GET", "estimate/"),
     ("GET", "events/"),
 ]
@@ -335,7 +361,7 @@ async def test_run_of_another_site_is_404(
         await http.post(f"{A}/run_now/", params={"site_id": mine["id"]}, headers=tenant.headers)
     ).json()["run_id"]
     await run_to_end(dev_env, mine["id"])
-    for path in ("run_progress/", "logs/"):
+    for path in ("run_progress/", "logs/", "failed_items/"):
         response = await http.get(
             f"{A}/{path}", params={"site_id": other["id"], "run_id": run_id}, headers=tenant.headers
         )

@@ -296,9 +296,11 @@ async def test_pipeline_items_read_back(http: httpx.AsyncClient, produced: Produ
         "status",
         "cluster_id",
         "error",
+        "attempts",
         "created_at",
     }
     assert all(k["status"] == "clustered" and k["cluster_id"] for k in keywords["items"])
+    assert all(k["error"] is None and k["attempts"] == 0 for k in keywords["items"])
     assert (await get("/keywords", status="new"))["total"] == 0
 
     clusters = await get("/clusters")

@@ -31,6 +31,8 @@ from pressrun.api.schemas.automation import (
     CurrentProcessingOut,
     CurrentRunOut,
     EstimateOut,
+    FailedItemOut,
+    FailedItemsOut,
     LogEntryOut,
     LogsOut,
     PipelineOverviewOut,
@@ -128,7 +130,12 @@ async def current_run(request: Request, state: StateDep, site_id: SiteIdQuery) -
 )
 async def pipeline_overview(request: Request, state: StateDep, site_id: SiteIdQuery) -> Response:
     return FastJSONResponse(
-        await read_for_site(request, state, site_id, progress.pipeline_overview)
+        await read_for_site(
+            request,
+            state,
+            site_id,
+            lambda s, sid: progress.pipeline_overview(s, sid, state.settings.item_max_attempts),
+        )
     )
 
 
@@ -293,6 +300,23 @@ def logs(
             for r in rows
         ],
         next_after_id=(rows[-1].id or 0) if rows else after_id,
+    )
+
+
+@router.get("/failed_items/", response_model=FailedItemsOut)
+def failed_items(
+    site: QuerySite,
+    session: SessionDep,
+    state: StateDep,
+    run_id: RunIdQuery,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many per stage.")] = 200,
+) -> FailedItemsOut:
+    """The items the run failed on that are still failed, with why and how often."""
+    run = control.run_of_site(session, site.id or 0, run_id)
+    return FailedItemsOut(
+        run_id=run.id,
+        max_attempts=state.settings.item_max_attempts,
+        items=[FailedItemOut.model_validate(i) for i in progress.failed_items(session, run, limit)],
     )
 
 

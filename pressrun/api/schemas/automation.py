@@ -211,6 +211,23 @@ class EstimateOut(BaseModel):
     initial_snapshot: dict[str, int]
 
 
+class FailedItemOut(BaseModel):
+    stage: int
+    stage_name: str
+    item_id: int = Field(description="The keyword, cluster, task, article or image prompt.")
+    label: str = Field(description="What the item is: its text, name, title or prompt.")
+    error: str = Field(description="Why the stage failed on it.")
+    attempts: int = Field(description="How many times it has failed, over every run.")
+
+
+class FailedItemsOut(BaseModel):
+    run_id: str
+    max_attempts: int = Field(description="Failures after which no run tries an item again.")
+    items: list[FailedItemOut] = Field(
+        description="The items this run failed on that are still failed, by stage."
+    )
+
+
 def _config_patch_schema() -> dict[str, Any]:
     """`PUT /update_config/`'s body: any of the config's fields, checked by the rules of
     `pressrun.services.settings_patch`; the read-only ones are accepted only unchanged, and

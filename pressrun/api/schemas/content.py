@@ -58,6 +58,8 @@ class ContentSummary(BaseModel):
     word_count: int
     status: str
     image_prompts_done: bool
+    error: str | None = Field(description="Why stage 5 last failed to give it image prompts.")
+    attempts: int = Field(description="How many times stage 5 failed on it.")
     generated_by: str
     publish_at: datetime | None
     created_at: datetime
@@ -74,7 +76,8 @@ class ImagePromptOut(BaseModel):
     prompt: str
     alt_text: str
     status: str
-    error: str | None
+    error: str | None = Field(description="Why stage 6 last failed on it, if it did.")
+    attempts: int = Field(description="How many times stage 6 failed on it.")
 
 
 class ImageOut(BaseModel):

@@ -60,7 +60,10 @@ class KeywordOut(BaseModel):
     intent: str
     status: str
     cluster_id: int | None
-    error: str | None
+    error: str | None = Field(description="Why the stage last failed on it, if it did.")
+    attempts: int = Field(
+        description="How many times the stage failed on it; runs retry it up to a limit."
+    )
     created_at: datetime
 
 
@@ -76,7 +79,10 @@ class ClusterOut(BaseModel):
     head_keyword_id: int | None = Field(description="Its highest-volume keyword.")
     keyword_count: int
     status: str
-    error: str | None
+    error: str | None = Field(description="Why the stage last failed on it, if it did.")
+    attempts: int = Field(
+        description="How many times the stage failed on it; runs retry it up to a limit."
+    )
     created_at: datetime
 
 
@@ -112,5 +118,8 @@ class TaskOut(BaseModel):
     target_keyword: str
     keywords: list[str]
     status: str
-    error: str | None
+    error: str | None = Field(description="Why the stage last failed on it, if it did.")
+    attempts: int = Field(
+        description="How many times the stage failed on it; runs retry it up to a limit."
+    )
     created_at: datetime

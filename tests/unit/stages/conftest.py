@@ -48,7 +48,7 @@ from pressrun.models.content import (
     TaskStatus,
 )
 from pressrun.services.accounts import create_account, create_site
-from pressrun.stages.common import StageDeps
+from pressrun.stages.common import Retry, StageDeps
 from tests.helpers import balance, ledger_charges, logs
 
 M = TypeVar("M", bound=SQLModel)
@@ -115,6 +115,10 @@ class StageSite:
                 )
             )  # fmt: skip
         return run_id
+
+    def retry(self) -> Retry:
+        """Which failed items this site's run would take up again."""
+        return Retry(self.deps.settings.item_max_attempts, self.run_id)
 
     def with_settings(self, **update: Any) -> StageDeps:
         """The site's deps with some settings changed."""
@@ -253,6 +257,19 @@ class StageSite:
             session.add(prompt)
             session.flush()
             return prompt.id or 0
+
+    def update(self, model: type[SQLModel], key: Any, **fields: Any) -> None:
+        """Set some columns of one row, e.g. a failure an earlier run left."""
+        with transaction(self.sessions) as session:
+            row = session.get(model, key)
+            assert row is not None, f"no {model.__name__} {key}"
+            for name, value in fields.items():
+                setattr(row, name, value)
+
+    def failed_out(self, model: type[SQLModel], key: Any) -> None:
+        """Mark a row as failed as often as runs may try it."""
+        limit = self.deps.settings.item_max_attempts
+        self.update(model, key, attempts=limit, error="failed every time")
 
     # --- reading back ------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import col, select
 
-from pressrun.ai.base import AIProvider
+from pressrun.ai.base import AIItemError, AIProvider
 from pressrun.ai.offline import OfflineProvider
 from pressrun.ai.openai_provider import OpenAIProvider
 from pressrun.config import Settings
@@ -362,3 +362,43 @@ async def test_a_large_cluster_gets_one_idea_per_sub_topic_when_asked(
     with transaction(sessions) as session:
         targets = session.exec(select(Idea.target_keyword).where(Idea.site_id == site.site_id))
         assert sorted(targets) == ["grinder burrs", "grinder cleaning"]
+
+
+class RefusingEmbedder(LexicalEmbedder):
+    """The lexical embedder, refusing (an error no retry fixes) while `refuse` is set."""
+
+    refuse = True
+
+    async def embed(self, texts: list[str]) -> Any:
+        if self.refuse:
+            raise AIItemError("the embeddings endpoint refused the input")
+        return await super().embed(texts)
+
+
+async def test_failed_keywords_keep_their_reason_and_a_later_run_clusters_them(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    embedder = RefusingEmbedder()
+    site = Site(sessions, make_deps(sessions, settings, embedder, OfflineProvider()))
+    site.add("tomato plant care", "growing basil indoors")
+    result = await site.run()
+    assert (result.processed, result.failed, result.created) == (2, 2, 0)
+    assert result.credits == Decimal(0)
+    # This run does not ask again.
+    assert result.remaining == 0
+    with transaction(sessions) as session:
+        rows = session.exec(select(Keyword).where(Keyword.site_id == site.site_id)).all()
+        assert {(k.status, k.error, k.attempts, k.last_run_id) for k in rows} == {
+            ("failed", "the embeddings endpoint refused the input", 1, site.run_id)
+        }
+    assert logs(sessions, site.run_id) == [
+        "Clustering failed for 2 keywords: the embeddings endpoint refused the input"
+    ]
+
+    site.new_run()
+    embedder.refuse = False
+    result = await site.run()
+    assert (result.processed, result.failed) == (2, 0)
+    with transaction(sessions) as session:
+        rows = session.exec(select(Keyword).where(Keyword.site_id == site.site_id)).all()
+        assert {(k.status, k.error, k.attempts) for k in rows} == {("clustered", None, 1)}

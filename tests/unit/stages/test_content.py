@@ -6,20 +6,31 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlmodel import select
 
 from pressrun.ai.base import ArticleBrief, ArticleDraft, count_words
+from pressrun.contracts.run import FinishRequest
 from pressrun.db import transaction
 from pressrun.errors import InsufficientCreditsError
-from pressrun.models import Account, Content, Task
+from pressrun.models import Account, BatchItemResult, Content, Task
 from pressrun.models.content import ContentStatus, TaskStatus
+from pressrun.runs.records import finish_run
 from pressrun.services.accounts import grant_credits
 from pressrun.stages import content
+from pressrun.stages.common import WHOLE
 from tests.unit.stages.conftest import FlakyProvider, StageSite
+
+
+def kept_results(site: StageSite) -> list[BatchItemResult]:
+    with transaction(site.sessions) as session:
+        return list(
+            session.exec(select(BatchItemResult).where(BatchItemResult.run_id == site.run_id)).all()
+        )
 
 
 def pending(site: StageSite) -> int:
     with transaction(site.sessions) as session:
-        return content.pending_tasks(session, site.site_id)
+        return content.pending_tasks(session, site.site_id, WHOLE, site.retry())
 
 
 def words(n: int) -> str:
@@ -132,8 +143,11 @@ async def test_a_retryable_error_writes_nothing_and_the_retry_writes_the_batch(
     flaky.transient.clear()
     result = await content.run_batch(deps, site.request(4))
     assert (result.created, result.replayed) == (2, False)
-    assert flaky.calls == ["First", "Second", "First", "Second"]
+    # The retry kept the first article the provider wrote: only the second is asked again.
+    assert flaky.calls == ["First", "Second", "Second"]
     assert len(site.rows(Content)) == 2 and len(site.charges()) == 1
+    assert [c.title for c in site.rows(Content)] == ["First", "Second"]
+    assert kept_results(site) == []  # what the attempts kept goes with the commit
 
 
 async def test_too_few_credits_fails_the_batch_with_nothing_written(site: StageSite) -> None:
@@ -194,7 +208,26 @@ async def test_a_replayed_batch_writes_and_charges_nothing_more(
 
 async def test_only_queued_tasks_are_written(site: StageSite, flaky: FlakyProvider) -> None:
     site.task("Done Already", status=TaskStatus.DONE)
-    site.task("Failed Before", status=TaskStatus.FAILED)
+    site.failed_out(Task, site.task("Failed Too Often", status=TaskStatus.FAILED))
+    just_failed = site.task("Failed In This Run", status=TaskStatus.FAILED)
+    site.update(Task, just_failed, attempts=1, last_run_id=site.run_id)
     result = await content.run_batch(site.deps, site.request(4))
     assert (result.processed, result.remaining) == (0, 0)
     assert flaky.calls == [] and site.rows(Content) == [] and site.batches() == []
+
+
+async def test_answers_kept_for_a_batch_that_never_commits_go_when_the_run_ends(
+    site: StageSite, flaky: FlakyProvider
+) -> None:
+    site.task("First")
+    site.task("Second")
+    flaky.transient.add("Second")
+    with pytest.raises(Exception, match="503 for Second"):
+        await content.run_batch(site.deps, site.request(4))
+    assert [r.item_id for r in kept_results(site)] == [site.rows(Task)[0].id]
+
+    finish_run(
+        site.sessions, FinishRequest(run_id=site.run_id, site_id=site.site_id, status="failed")
+    )
+    assert kept_results(site) == []
+    assert pending(site) == 2  # the tasks still wait: nothing was written

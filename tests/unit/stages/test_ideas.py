@@ -19,7 +19,7 @@ from tests.unit.stages.conftest import FlakyProvider, StageSite
 
 def pending(site: StageSite, share: tuple[int, int] = (0, 1)) -> int:
     with transaction(site.sessions) as session:
-        return ideas.pending_clusters(session, site.site_id, share)
+        return ideas.pending_clusters(session, site.site_id, share, site.retry())
 
 
 class OffTarget(FlakyProvider):
@@ -180,7 +180,8 @@ async def test_a_partition_takes_only_its_share_of_the_clusters(site: StageSite)
 async def test_only_new_clusters_are_taken_and_no_work_records_no_batch(
     site: StageSite, flaky: FlakyProvider
 ) -> None:
-    site.cluster(("old failed topic", 100), status=ClusterStatus.FAILED)
+    failed = site.cluster(("old failed topic", 100), status=ClusterStatus.FAILED)
+    site.failed_out(Cluster, failed)
     site.cluster(("old done topic", 100), status=ClusterStatus.IDEAS_GENERATED)
     result = await ideas.run_batch(site.deps, site.request(2))
     assert result == BatchResult(remaining=0)

@@ -12,12 +12,13 @@ from pressrun.db import transaction
 from pressrun.models import Content, ImagePrompt
 from pressrun.models.content import ContentStatus, ItemStatus
 from pressrun.stages import image_prompts
+from pressrun.stages.common import WHOLE
 from tests.unit.stages.conftest import FlakyProvider, StageSite
 
 
 def pending(site: StageSite) -> int:
     with transaction(site.sessions) as session:
-        return image_prompts.pending_content(session, site.site_id)
+        return image_prompts.pending_content(session, site.site_id, WHOLE, site.retry())
 
 
 def slots(site: StageSite, content_id: int) -> list[tuple[str, int]]:
@@ -90,7 +91,7 @@ async def test_extra_prompts_from_the_provider_are_dropped_and_not_charged(
     assert [p.prompt for p in site.rows(ImagePrompt)] == ["featured 0", "inline 0", "inline 1"]
 
 
-async def test_an_article_the_provider_fails_gets_no_prompts_and_is_not_retried(
+async def test_an_article_the_provider_fails_keeps_its_reason_and_a_later_run_retries_it(
     site: StageSite, flaky: FlakyProvider
 ) -> None:
     bad, good = site.content("Broken"), site.content("Fine")
@@ -99,11 +100,37 @@ async def test_an_article_the_provider_fails_gets_no_prompts_and_is_not_retried(
     assert (result.processed, result.created, result.failed) == (2, 3, 1)
     assert result.credits == Decimal("0.6")
     assert slots(site, bad) == [] and len(slots(site, good)) == 3
-    # Marked done all the same: the next batch does not ask again.
-    assert site.get(Content, bad).image_prompts_done
-    assert pending(site) == 0
+    failed = site.get(Content, bad)
+    # Not done: it still waits for its prompts, with why it has none.
+    assert not failed.image_prompts_done
+    assert (failed.error, failed.attempts) == ("invalid output for Broken", 1)
+    assert failed.last_run_id == site.run_id
+    assert pending(site) == 0  # this run does not ask again
     assert site.progress(5)["items_failed"] == 1
     assert site.logs() == ["Created 3 image prompts for 2 articles, 1 failed"]
+
+    # The next run does; once it succeeds the reason goes.
+    site.run_id = site.new_run()
+    assert pending(site) == 1
+    flaky.fail.clear()
+    result = await image_prompts.run_batch(site.deps, site.request(5))
+    assert (result.processed, result.created, result.failed) == (1, 3, 0)
+    fixed = site.get(Content, bad)
+    assert fixed.image_prompts_done and fixed.error is None and len(slots(site, bad)) == 3
+
+
+async def test_an_article_that_keeps_failing_is_tried_item_max_attempts_times(
+    site: StageSite, flaky: FlakyProvider
+) -> None:
+    bad = site.content("Broken")
+    flaky.fail.add("Broken")
+    deps = site.with_settings(item_max_attempts=2)
+    for _ in range(3):
+        await image_prompts.run_batch(deps, site.request(5))
+        site.run_id = site.new_run()
+    assert flaky.calls == ["Broken", "Broken"]
+    article = site.get(Content, bad)
+    assert (article.attempts, article.error) == (2, "invalid output for Broken")
 
 
 async def test_the_budget_stops_the_batch(site: StageSite, flaky: FlakyProvider) -> None:

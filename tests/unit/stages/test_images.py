@@ -12,6 +12,7 @@ from pressrun.db import transaction
 from pressrun.models import Image, ImagePrompt
 from pressrun.models.content import ItemStatus
 from pressrun.stages import images
+from pressrun.stages.common import WHOLE
 from tests.unit.stages.conftest import FlakyProvider, StageSite
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -19,7 +20,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def pending(site: StageSite) -> int:
     with transaction(site.sessions) as session:
-        return images.pending_prompts(session, site.site_id)
+        return images.pending_prompts(session, site.site_id, WHOLE, site.retry())
 
 
 def files(root: Path) -> list[str]:
@@ -113,9 +114,32 @@ async def test_a_retryable_error_writes_no_row_and_the_retry_overwrites_the_file
     flaky.transient.clear()
     result = await images.run_batch(site.deps, site.request(6))
     assert result.created == 2
+    # The retry kept the first image: only the second is generated again.
+    assert flaky.calls == ["first", "second", "second"]
     made = site.rows(Image)
     assert made[0].path == stray
-    assert files(root) == sorted(i.path for i in made)  # overwritten in place, no leftovers
+    assert made[0].size_bytes == (root / stray).stat().st_size
+    assert files(root) == sorted(i.path for i in made)  # no leftovers
+
+
+async def test_a_kept_image_whose_file_is_gone_is_generated_again(
+    site: StageSite, flaky: FlakyProvider
+) -> None:
+    root = site.deps.settings.resolved_media_root()
+    article = site.content()
+    site.prompt(article, "first")
+    site.prompt(article, "second", kind="in_article")
+    flaky.transient.add("second")
+    with pytest.raises(Exception, match="503 for second"):
+        await images.run_batch(site.deps, site.request(6))
+    # Written by a worker on another machine, say: this one does not have it.
+    for path in root.rglob("*.png"):
+        path.unlink()
+    flaky.transient.clear()
+    result = await images.run_batch(site.deps, site.request(6))
+    assert result.created == 2
+    assert flaky.calls == ["first", "second", "first", "second"]
+    assert files(root) == sorted(i.path for i in site.rows(Image))
 
 
 async def test_a_replayed_batch_generates_nothing_more(
@@ -138,7 +162,8 @@ async def test_settled_prompts_are_not_generated_again(
 ) -> None:
     article = site.content()
     site.prompt(article, "done", status=ItemStatus.DONE)
-    site.prompt(article, "failed", kind="in_article", status=ItemStatus.FAILED)
+    failed = site.prompt(article, "failed", kind="in_article", status=ItemStatus.FAILED)
+    site.failed_out(ImagePrompt, failed)
     assert pending(site) == 0
     result = await images.run_batch(site.deps, site.request(6))
     assert (result.processed, result.remaining) == (0, 0)

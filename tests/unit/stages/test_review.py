@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from pressrun.contracts.run import BatchResult
 from pressrun.db import SessionFactory, transaction
-from pressrun.models import Content, Publication, PublishingSettings, Site
+from pressrun.models import Content, ImagePrompt, Publication, PublishingSettings, Site
 from pressrun.models.content import ContentStatus, ItemStatus
 from pressrun.models.publishing import PublicationStatus
-from pressrun.services.site_config import default_config
+from pressrun.services.site_config import default_config, get_or_create_config
 from pressrun.stages import review
 from tests.unit.stages.conftest import StageSite
 
@@ -40,7 +40,7 @@ def publishing(site: StageSite, **fields: Any) -> None:
 
 def pending(site: StageSite) -> int:
     with transaction(site.sessions) as session:
-        return review.pending(session, site.site_id)
+        return review.pending(session, site.site_id, site.deps.settings.item_max_attempts)
 
 
 def statuses(site: StageSite) -> dict[int, str]:
@@ -56,7 +56,7 @@ async def run(site: StageSite, batch: int = 0, *, limit: int = 50) -> BatchResul
 
 
 async def test_without_auto_approval_ready_drafts_wait_in_review(site: StageSite) -> None:
-    first, second = site.content(), site.content()
+    first, second = site.content(image_prompts_done=True), site.content(image_prompts_done=True)
     assert pending(site) == 2
     result = await run(site)
 
@@ -76,7 +76,7 @@ async def test_with_auto_approval_ready_drafts_are_approved_and_wait_for_a_slot(
     site: StageSite,
 ) -> None:
     publishing(site, auto_approval_enabled=True)
-    first, second = site.content(), site.content()
+    first, second = site.content(image_prompts_done=True), site.content(image_prompts_done=True)
     result = await run(site)
 
     assert (result.processed, result.created, result.approved) == (2, 0, 2)
@@ -90,23 +90,52 @@ async def test_with_auto_approval_ready_drafts_are_approved_and_wait_for_a_slot(
 
 async def test_a_draft_whose_images_are_still_pending_is_left_alone(site: StageSite) -> None:
     publishing(site, auto_approval_enabled=True)
-    waiting = site.content()
+    waiting = site.content(image_prompts_done=True)
     site.prompt(waiting, "done one", status=ItemStatus.DONE)
     site.prompt(waiting, "still going", kind="in_article")
-    settled = site.content()
+    # A failed image a later run will try again keeps its article waiting too.
+    retried = site.content(image_prompts_done=True)
+    site.prompt(retried, "done two", status=ItemStatus.DONE)
+    site.prompt(retried, "failed once", kind="in_article", status=ItemStatus.FAILED)
+    settled = site.content(image_prompts_done=True)
     site.prompt(settled, "done", status=ItemStatus.DONE)
-    site.prompt(settled, "failed", kind="in_article", status=ItemStatus.FAILED)
+    given_up = site.prompt(settled, "failed", kind="in_article", status=ItemStatus.FAILED)
+    site.failed_out(ImagePrompt, given_up)
     assert pending(site) == 1
     result = await run(site)
 
     assert (result.processed, result.approved, result.remaining) == (1, 1, 0)
-    assert statuses(site) == {waiting: ContentStatus.DRAFT, settled: ContentStatus.APPROVED}
+    assert statuses(site) == {
+        waiting: ContentStatus.DRAFT,
+        retried: ContentStatus.DRAFT,
+        settled: ContentStatus.APPROVED,
+    }
+
+
+async def test_a_draft_stage_5_has_not_given_prompts_is_not_ready(site: StageSite) -> None:
+    publishing(site, auto_approval_enabled=True)
+    unreached = site.content()  # stage 5 never took it (its limit, its budget)
+    failing = site.content()
+    site.update(Content, failing, attempts=1, error="invalid output")
+    given_up = site.content()
+    site.failed_out(Content, given_up)
+    assert pending(site) == 1
+    result = await run(site)
+
+    # Only the draft stage 5 gave up on goes on, without images, its reason kept.
+    assert (result.processed, result.approved) == (1, 1)
+    assert statuses(site) == {
+        unreached: ContentStatus.DRAFT,
+        failing: ContentStatus.DRAFT,
+        given_up: ContentStatus.APPROVED,
+    }
+    assert site.get(Content, given_up).error == "failed every time"
 
 
 async def test_content_past_the_draft_stage_is_not_touched(site: StageSite) -> None:
     publishing(site, auto_approval_enabled=True)
     states = [ContentStatus.REVIEW, ContentStatus.SCHEDULED, ContentStatus.PUBLISHED]
-    ids = [site.content(status=s) for s in states]
+    ids = [site.content(image_prompts_done=True, status=s) for s in states]
     assert pending(site) == 0
     result = await run(site)
     assert result == BatchResult(remaining=0)
@@ -125,7 +154,7 @@ async def test_auto_publish_gives_the_calendars_next_free_slots_within_the_daily
         publish_days=["mon", "tue", "wed", "thu", "fri"],
         time_slots=["14:00", "09:00", "18:00"],
     )
-    ids = [site.content() for _ in range(3)]
+    ids = [site.content(image_prompts_done=True) for _ in range(3)]
     result = await run(site)
 
     assert (result.processed, result.approved, result.remaining) == (3, 3, 0)
@@ -155,10 +184,10 @@ async def test_auto_publish_skips_slots_taken_and_days_off_in_the_sites_time_zon
         time_slots=["09:00", "18:00"],
     )
     # Another article already holds Monday 09:00 New York time.
-    held = site.content(status=ContentStatus.SCHEDULED)
+    held = site.content(image_prompts_done=True, status=ContentStatus.SCHEDULED)
     with transaction(site.sessions) as session:
         session.add(Publication(site_id=site.site_id, content_id=held, publish_at=at(7, 14)))
-    ids = [site.content() for _ in range(2)]
+    ids = [site.content(image_prompts_done=True) for _ in range(2)]
     result = await run(site)
 
     assert result.scheduled == ids
@@ -171,8 +200,8 @@ async def test_earlier_approved_articles_get_slots_and_count_once_slotted(
     site: StageSite,
 ) -> None:
     publishing(site, auto_publish_enabled=True)  # approval stays manual
-    approved = site.content(status=ContentStatus.APPROVED)
-    draft = site.content()
+    approved = site.content(image_prompts_done=True, status=ContentStatus.APPROVED)
+    draft = site.content(image_prompts_done=True)
     result = await run(site)
 
     # The draft waits in review; the approved article gets Monday's first slot.
@@ -187,9 +216,9 @@ async def test_a_withdrawn_or_failed_publication_is_not_scheduled_again(
     site: StageSite,
 ) -> None:
     publishing(site, auto_publish_enabled=True)
-    withdrawn = site.content(status=ContentStatus.APPROVED)
-    failed = site.content(status=ContentStatus.APPROVED)
-    fresh = site.content(status=ContentStatus.APPROVED)
+    withdrawn = site.content(image_prompts_done=True, status=ContentStatus.APPROVED)
+    failed = site.content(image_prompts_done=True, status=ContentStatus.APPROVED)
+    fresh = site.content(image_prompts_done=True, status=ContentStatus.APPROVED)
     with transaction(site.sessions) as session:
         for cid, status in (
             (withdrawn, PublicationStatus.UNSCHEDULED),
@@ -215,7 +244,7 @@ async def test_a_calendar_with_no_room_leaves_articles_approved_and_processes_no
     site: StageSite,
 ) -> None:
     publishing(site, auto_approval_enabled=True, auto_publish_enabled=True, publish_days=[])
-    article = site.content()
+    article = site.content(image_prompts_done=True)
     first = await run(site)
     assert (first.processed, first.approved, first.scheduled) == (1, 1, [])
     assert statuses(site) == {article: ContentStatus.APPROVED}
@@ -228,9 +257,9 @@ async def test_a_calendar_with_no_room_leaves_articles_approved_and_processes_no
 
 async def test_a_replayed_batch_schedules_nothing_twice(site: StageSite) -> None:
     publishing(site, auto_approval_enabled=True, auto_publish_enabled=True)
-    article = site.content()
+    article = site.content(image_prompts_done=True)
     first = await run(site, batch=2)
-    late = site.content()
+    late = site.content(image_prompts_done=True)
     again = await run(site, batch=2)
 
     assert again.replayed and again.scheduled == first.scheduled == [article]
@@ -241,7 +270,7 @@ async def test_a_replayed_batch_schedules_nothing_twice(site: StageSite) -> None
 
 
 async def test_the_limit_caps_the_drafts_a_batch_takes(site: StageSite) -> None:
-    ids = [site.content() for _ in range(3)]
+    ids = [site.content(image_prompts_done=True) for _ in range(3)]
     result = await run(site, limit=2)
     assert (result.processed, result.remaining) == (2, 1)
     assert [statuses(site)[i] for i in ids] == [
@@ -287,7 +316,7 @@ async def test_a_site_without_publishing_settings_takes_the_admin_defaults(
             select(PublishingSettings).where(PublishingSettings.site_id == site.site_id)
         ).one()
         session.delete(row)
-    ids = [site.content() for _ in range(2)]
+    ids = [site.content(image_prompts_done=True) for _ in range(2)]
     result = await run(site)
 
     assert (result.approved, result.scheduled) == (2, ids)
@@ -303,3 +332,15 @@ async def test_a_site_without_publishing_settings_takes_the_admin_defaults(
             select(PublishingSettings).where(PublishingSettings.site_id == site.site_id)
         ).one()
         assert (made.auto_approval_enabled, made.publish_days) == (True, ["tue"])
+
+
+async def test_with_stage_5_disabled_a_draft_needs_no_prompts(site: StageSite) -> None:
+    with transaction(site.sessions) as session:
+        owner = session.get(Site, site.site_id)
+        assert owner is not None
+        get_or_create_config(session, owner).stage_5_enabled = False
+    draft = site.content()
+    assert pending(site) == 1
+    result = await run(site)
+    assert (result.processed, result.created) == (1, 1)
+    assert statuses(site) == {draft: ContentStatus.REVIEW}

@@ -304,6 +304,16 @@ export async function contentPage({ site, query, signal, onDispose }) {
         h('dd', null, when(article.created_at), ` · ${article.generated_by}`),
         h('dt', null, 'Slug'),
         h('dd', null, h('code', null, article.slug)),
+        article.error ? h('dt', null, 'Image prompts') : null,
+        article.error
+          ? h('dd', { class: 'error-text item-error' }, `Failed ${count(article.attempts)}×: ${article.error}`)
+          : null,
+        ...(article.image_prompts ?? [])
+          .filter((p) => p.error)
+          .flatMap((p) => [
+            h('dt', null, `Image (${p.kind.replace('_', '-')})`),
+            h('dd', { class: 'error-text item-error' }, `Failed ${count(p.attempts)}×: ${p.error}`),
+          ]),
       ),
       actions,
       verdict,

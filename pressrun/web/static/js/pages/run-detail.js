@@ -34,17 +34,19 @@ export async function runDetailPage({ site, params, signal, onDispose }) {
     }
     throw err;
   }
-  const [[logItems, afterId], workflow] = await Promise.all([
+  const [[logItems, afterId], workflow, failed] = await Promise.all([
     fetchLogs(site.id, runId, 0, signal),
     api.get(`/api/v1/dashboard/runs/${encodeURIComponent(runId)}/workflow`, { query: { site_id: site.id }, signal }),
+    api.get('/api/v1/automation/failed_items/', { query, signal }),
   ]);
-  const state = { progress, afterId, results: stageResults(logItems) };
+  const state = { progress, afterId, results: stageResults(logItems), failed };
 
   const summary = h('dl', { class: 'facts' });
   const errorBox = h('div');
   const bar = progressBar('Pipeline progress');
   const stagesBody = h('tbody');
   const problems = h('ul', { class: 'problems' });
+  const failedItems = h('ul', { class: 'problems failed-items' });
   const log = activityLog({ max: 5000 });
   log.add(logItems);
   const heading = h('h1', null, `Run ${shortId(runId)}`);
@@ -111,12 +113,35 @@ export async function runDetailPage({ site, params, signal, onDispose }) {
     }
     for (const item of state.problemLogs ?? []) issues.push(`${statusLabel(item.level)}: ${item.message}`);
     fill(problems, issues.length ? issues.map((text) => h('li', null, text)) : h('li', { class: 'muted' }, 'No errors.'));
+    const left = state.failed.items;
+    fill(
+      failedItems,
+      left.length
+        ? left.map((item) =>
+            h(
+              'li',
+              { 'data-stage': item.stage, 'data-item': item.item_id },
+              h('strong', null, `${item.stage} · ${item.stage_name}: `),
+              item.label,
+              h('span', { class: 'error-text' }, ` — ${item.error}`),
+              h(
+                'span',
+                { class: 'muted' },
+                item.attempts >= state.failed.max_attempts
+                  ? ` (failed ${count(item.attempts)}×; no run tries it again)`
+                  : ` (failed ${count(item.attempts)}× of ${count(state.failed.max_attempts)}; the next run tries again)`,
+              ),
+            ),
+          )
+        : h('li', { class: 'muted' }, 'None: every item this run failed on has since been done.'),
+    );
   }
 
   state.problemLogs = logItems.filter((item) => item.level !== 'info');
 
   const refresh = coalesce(async () => {
     state.progress = await api.get('/api/v1/automation/run_progress/', { query, signal });
+    state.failed = await api.get('/api/v1/automation/failed_items/', { query, signal });
     const [items, after] = await fetchLogs(site.id, runId, state.afterId, signal);
     state.afterId = after;
     log.add(items);
@@ -169,6 +194,7 @@ export async function runDetailPage({ site, params, signal, onDispose }) {
       ),
     ),
     section('Errors', problems),
+    section('Failed items', failedItems),
     section('Log', log.el),
   );
 }
