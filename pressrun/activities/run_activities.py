@@ -59,6 +59,7 @@ StageFn = Callable[[StageDeps, BatchRequest], Awaitable[BatchResult]]
 
 
 def _map_errors(err: Exception) -> Exception:
+    """The Temporal error an activity raises for `err`: `err` itself when it needs none."""
     if isinstance(err, AIRetryableError):
         delay = timedelta(seconds=err.retry_after) if err.retry_after else None
         return ApplicationError(str(err), type="AIRetryable", next_retry_delay=delay)
@@ -90,7 +91,12 @@ class RunActivities:
         try:
             return await asyncio.to_thread(fn, *args)
         except Exception as err:
-            raise _map_errors(err) from err
+            mapped = _map_errors(err)
+            if mapped is err:
+                # Raised as itself: `raise err from err` would make it its own cause, which
+                # sends Temporal's failure converter into endless recursion.
+                raise
+            raise mapped from err
 
     def _waiting_slots(self, content_ids: list[int]) -> list[tuple[int, datetime]]:
         with transaction(self._sessions) as session:
@@ -103,7 +109,10 @@ class RunActivities:
                 result = await fn(self._deps, req)
             except Exception as err:
                 bound.warning("batch failed", batch=req.batch_index, error=str(err))
-                raise _map_errors(err) from err
+                mapped = _map_errors(err)
+                if mapped is err:
+                    raise
+                raise mapped from err
         if not result.replayed:
             # A replayed batch was counted by the attempt that committed it.
             activity_metrics().batch_done(req.stage, result.processed, result.credits)

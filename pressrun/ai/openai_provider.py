@@ -129,6 +129,9 @@ class OpenAIProvider:
             )
         except APIError as err:
             raise self._map_api_error(err) from None
+        except json.JSONDecodeError:
+            # A 200 whose body was cut off on the way: the connection failed, not the model.
+            raise self._retryable_error("AI provider sent a truncated response body") from None
         data = sorted(response.data, key=lambda d: d.index)
         if len(data) != len(texts):
             raise self._item_error(
@@ -170,6 +173,9 @@ class OpenAIProvider:
             )
         except APIError as err:
             raise self._map_api_error(err) from None
+        except json.JSONDecodeError:
+            # A 200 whose body was cut off on the way: the connection failed, not the model.
+            raise self._retryable_error("AI provider sent a truncated response body") from None
         datum = response.data[0] if response.data else None
         if datum is None:
             raise self._item_error("image generation returned no image")
@@ -247,6 +253,9 @@ class OpenAIProvider:
             )
         except APIError as err:
             raise self._map_api_error(err) from None
+        except json.JSONDecodeError:
+            # A 200 whose body was cut off on the way: the connection failed, not the model.
+            raise self._retryable_error("AI provider sent a truncated response body") from None
         if not completion.choices:
             return None
         message = completion.choices[0].message

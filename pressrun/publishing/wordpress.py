@@ -322,11 +322,15 @@ class _Run:
                         "POST", f"/wp-json/wp/v2/media/{known}", json={"alt_text": image.alt_text}
                     )
                 return str(media.get("source_url") or "")
+        filename = _filename(image)
+        lost = await self.find_upload(filename)
+        if lost is not None:
+            # An earlier attempt uploaded it but never heard back (killed, timed out).
+            return await self.adopt(image, lost)
         try:
             data = image.path.read_bytes()
         except OSError as exc:
             raise PublishPermanentError(f"image {image.image_id} cannot be read: {exc}") from exc
-        filename = _filename(image)
         media = await self.call(
             "POST",
             "/wp-json/wp/v2/media",
@@ -338,14 +342,38 @@ class _Run:
         )
         if not isinstance(media, dict) or "id" not in media:
             raise PublishPermanentError(f"WordPress answered an unexpected upload: {media!r:.200}")
+        return await self.adopt(image, media)
+
+    async def adopt(self, image: PublishImage, media: dict[str, Any]) -> str:
+        """Record `media` as the image's upload, the moment it is known, and give it its alt
+        text; returns its URL."""
         media_id = str(media["id"])
         self.state.media[image.key] = media_id
         await self.on_progress(self.state.model_copy(deep=True))
-        if image.alt_text:
+        if image.alt_text and media.get("alt_text") != image.alt_text:
             await self.call(
                 "POST", f"/wp-json/wp/v2/media/{media_id}", json={"alt_text": image.alt_text}
             )
         return str(media.get("source_url") or "")
+
+    async def find_upload(self, filename: str) -> dict[str, Any] | None:
+        """The upload of `filename` already on WordPress, if any. WordPress names an
+        attachment after its file (its slug is the file's stem, made URL-safe), and pressrun's
+        file names are unique per image, so a match is this image's upload."""
+        stem = filename.rsplit(".", 1)[0]
+        slug = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-")
+        found = await self.call(
+            "GET",
+            "/wp-json/wp/v2/media",
+            params={"search": stem, "context": "edit", "per_page": 100},
+        )
+        for media in found if isinstance(found, list) else []:
+            if not isinstance(media, dict) or "id" not in media:
+                continue
+            source = str(media.get("source_url") or "").rsplit("/", 1)[-1]
+            if media.get("slug") == slug or source == filename:
+                return media
+        return None
 
     async def term(self, taxonomy: str, name: str) -> int:
         term_id = await self.find_term(taxonomy, name)

@@ -15,6 +15,15 @@ back to that default:
         server.script("embeddings", Respond500())
         ...  # first chat request gets a 429, the second invalid JSON, the rest valid output
         assert len(server.requests_to("chat")) == 3
+
+`fault_rate` makes the server misbehave at random instead of answering by default: each
+unscripted request, with that probability, gets one of `FAULT_KINDS` (a 429 with Retry-After,
+a 500, a wait longer than a client's timeout, malformed JSON), drawn from a generator seeded
+with `fault_seed`; `faults_injected` counts them by kind. Scripted behaviours always win:
+
+    with FakeOpenAIServer(fault_rate=0.2, fault_seed=7, fault_timeout_seconds=8) as server:
+        ...
+        print(server.faults_injected)  # {"429": 3, "500": 5, "timeout": 2, "malformed": 4}
 """
 
 from __future__ import annotations
@@ -25,10 +34,12 @@ import copy
 import hashlib
 import json
 import math
+import random
 import re
 import socket
 import string
 import struct
+import sys
 import threading
 import time
 import uuid
@@ -52,6 +63,10 @@ ROUTES: dict[str, Route] = {
 
 Embed = Callable[[list[str]], list[list[float]]]
 """Turns texts into one vector each, in order (see `hashed_embedding`)."""
+
+FaultKind = Literal["429", "500", "timeout", "malformed"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "timeout", "malformed")
+"""The random faults `fault_rate` draws from, each equally likely."""
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -292,6 +307,30 @@ class Disconnect(Behaviour):
         return Reply(disconnect=True)
 
 
+@dataclass(frozen=True)
+class MalformedBody(Behaviour):
+    """A 200 whose whole body is cut-off JSON, on any route (a proxy that truncated it)."""
+
+    body: str = '{"id": "cut-off", "object": "'
+
+    def reply(self, server: FakeOpenAIServer, request: RecordedRequest) -> Reply:
+        return Reply(raw=self.body.encode())
+
+
+def random_fault(
+    kind: FaultKind, route: Route | None, *, retry_after: float, timeout_seconds: float
+) -> Behaviour:
+    """The behaviour of one random fault: chat gets malformed JSON inside a valid completion
+    (what a model sends), images and embeddings a truncated body."""
+    if kind == "429":
+        return Respond429(retry_after=retry_after)
+    if kind == "500":
+        return Respond500()
+    if kind == "timeout":
+        return Delay(timeout_seconds)
+    return MalformedJSON() if route == "chat" else MalformedBody()
+
+
 class FakeOpenAIServer:
     """The server; use it as a context manager or call `start()` / `stop()`.
 
@@ -300,11 +339,36 @@ class FakeOpenAIServer:
     for `dimensions`, the default hashes into that many; vectors from an injected `embed` that
     are longer are cut to that length and L2-normalised again, as OpenAI does for its
     text-embedding-3 models.
+
+    `fault_rate` (0 to 1; it may be changed while running) is the share of unscripted requests
+    that get a random fault of `fault_kinds` instead of the default answer, drawn with a
+    generator seeded by `fault_seed`; a "timeout" fault waits `fault_timeout_seconds` (set it
+    above the client's timeout) and a 429 says `Retry-After: fault_retry_after`.
     """
 
-    def __init__(self, *, latency_seconds: float = 0.0, embed: Embed | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        latency_seconds: float = 0.0,
+        embed: Embed | None = None,
+        fault_rate: float = 0.0,
+        fault_seed: int | None = None,
+        fault_kinds: tuple[FaultKind, ...] = FAULT_KINDS,
+        fault_timeout_seconds: float = 30.0,
+        fault_retry_after: float = 1.0,
+    ) -> None:
+        if not 0.0 <= fault_rate <= 1.0:
+            raise ValueError("fault_rate must be between 0 and 1")
+        if not fault_kinds:
+            raise ValueError("fault_kinds must name at least one fault")
         self.latency_seconds = latency_seconds
         self.embed: Embed = embed or hashed_embedding
+        self.fault_rate = fault_rate
+        self.fault_kinds = fault_kinds
+        self.fault_timeout_seconds = fault_timeout_seconds
+        self.fault_retry_after = fault_retry_after
+        self._random = random.Random(fault_seed)
+        self._faults: dict[FaultKind, int] = {}
         self._lock = threading.Lock()
         self._scripts: dict[Route, deque[Behaviour]] = {route: deque() for route in ROUTES.values()}
         self._requests: list[RecordedRequest] = []
@@ -382,6 +446,12 @@ class FakeOpenAIServer:
             raise ValueError(f"unknown route {route!r}; use one of {sorted(self._scripts)}")
         with self._lock:
             self._scripts[route].extend(behaviours)
+
+    @property
+    def faults_injected(self) -> dict[FaultKind, int]:
+        """How many random faults (`fault_rate`) each kind has answered so far."""
+        with self._lock:
+            return dict(self._faults)
 
     def pending(self, route: Route) -> int:
         """How many scripted behaviours are still queued for `route`."""
@@ -484,7 +554,18 @@ class FakeOpenAIServer:
     def _next(self, route: Route) -> Behaviour:
         with self._lock:
             queue = self._scripts[route]
-            return queue.popleft() if queue else Default()
+            if queue:
+                return queue.popleft()
+            if self.fault_rate <= 0 or self._random.random() >= self.fault_rate:
+                return Default()
+            kind = self._random.choice(self.fault_kinds)
+            self._faults[kind] = self._faults.get(kind, 0) + 1
+        return random_fault(
+            kind,
+            route,
+            retry_after=self.fault_retry_after,
+            timeout_seconds=self.fault_timeout_seconds,
+        )
 
     def _track(self, connection: socket.socket, *, active: bool) -> None:
         with self._lock:
@@ -499,6 +580,12 @@ class _HTTPServer(ThreadingHTTPServer):
     # socketserver's default backlog of 5 drops connections when a benchmark opens many at once.
     request_queue_size = 256
     fake: FakeOpenAIServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that vanished mid-request (a killed worker, a timeout) is no server error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -8,6 +8,10 @@ password, records every request, and can be told to misbehave:
         wp.drop_response_after_create_post()   # creates the post, then hangs up
         ...
         assert len(wp.posts) == 1
+
+`hold_after_create_post(seconds, on_created)` makes every post create slow: the post is stored,
+`on_created` is told (from the server's thread), and only then, `seconds` later, does the answer
+go out, so a test can kill the publisher while its POST is in flight.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ import contextlib
 import json
 import re
 import socket
+import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -84,6 +91,8 @@ class FakeWordPressServer:
         self._faults: list[_Fault] = []
         self._strip_authorization = False
         self._rest_blocked = False
+        self._hold_seconds = 0.0
+        self._on_created: Callable[[dict[str, Any]], None] | None = None
         self._connections: set[socket.socket] = set()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -196,6 +205,15 @@ class FakeWordPressServer:
         """Every /wp-json request answers a 404 HTML page (blocked, or plain permalinks)."""
         self._rest_blocked = enabled
 
+    def hold_after_create_post(
+        self, seconds: float, on_created: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        """From now on each post create is stored, then `on_created(post)` is called, then the
+        answer waits `seconds` (0 turns it off) before it goes out."""
+        with self._lock:
+            self._hold_seconds = seconds
+            self._on_created = on_created
+
     def _add_fault(self, fault: _Fault) -> None:
         with self._lock:
             self._faults.append(fault)
@@ -224,6 +242,17 @@ class FakeWordPressServer:
             return auth
         with self._lock:
             reply = self._route(request, logged_in=auth)
+            hold, on_created = self._hold_seconds, self._on_created
+        created = (
+            request.method == "POST"
+            and request.path.rstrip("/") == "/wp-json/wp/v2/posts"
+            and reply.status == 201
+        )
+        if created and isinstance(reply.body, dict):
+            if on_created is not None:
+                on_created(dict(reply.body))
+            if hold > 0:
+                time.sleep(hold)
         if fault is not None:
             return _Reply(disconnect=True)
         return reply
@@ -273,6 +302,13 @@ class FakeWordPressServer:
             return _Reply(body=entry)
         if path == "/wp-json/wp/v2/media" and method == "POST":
             return self._upload(request)
+        if path == "/wp-json/wp/v2/media":
+            # WordPress searches an attachment's title (its file's stem) and content.
+            search = query.get("search", "").casefold()
+            found = [
+                m for m in self._state.media.values() if search in m["title"]["raw"].casefold()
+            ]
+            return _Reply(body=found)
         if match := re.fullmatch(r"/wp-json/wp/v2/(categories|tags)", path):
             taxonomy = match.group(1)
             if method == "POST":
@@ -317,8 +353,17 @@ class FakeWordPressServer:
         if not match or not request.body:
             return _error(400, "rest_upload_no_data", "No data supplied.")
         media_id = self._new_id()
+        stem = match.group(1).rsplit(".", 1)[0]
+        slug = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-")
+        taken = {m["slug"] for m in self._state.media.values()}
+        n = 1
+        while slug in taken:  # WordPress numbers a repeated name
+            n += 1
+            slug = f"{re.sub(r'-[0-9]+$', '', slug)}-{n}"
         media = {
             "id": media_id,
+            "slug": slug,
+            "title": {"raw": stem, "rendered": stem},
             "media_type": "image",
             "mime_type": request.headers.get("content-type", ""),
             "alt_text": "",
@@ -349,6 +394,12 @@ def _error(status: int, code: str, message: str) -> _Reply:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeWordPressServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that vanished mid-request (a killed worker, a timeout) is no server error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session, func, select
 from temporalio import activity
+from temporalio.api.failure.v1 import Failure
+from temporalio.converter import DataConverter, DefaultFailureConverter
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from pressrun.activities.run_activities import RunActivities, _map_errors
 from pressrun.ai.base import AIRetryableError
@@ -26,23 +27,7 @@ from pressrun.runs.control import start_run
 from pressrun.worker import WorkerFleet, build_worker
 from tests.conftest import FULL_BUDGETS, SiteFactory
 from tests.fakes.openai_server import FakeOpenAIServer, Respond429, Respond500, Status
-from tests.helpers import balance, count, ledger_charges, run_row, wait_for
-
-
-def _assert_charged_once(
-    sessions: SessionFactory, run_id: str, account_id: int, before: Decimal
-) -> None:
-    charges = ledger_charges(sessions, run_id)
-    keys = [c.idempotency_key for c in charges]
-    assert len(keys) == len(set(keys))
-    run = run_row(sessions, run_id)
-    assert run is not None
-    charged = -sum((c.amount for c in charges), Decimal(0))
-    assert charged == run.total_credits_used == before - balance(sessions, account_id)
-    stage_batches = sum(
-        (getattr(run, f"stage_{n}_result") or {}).get("batches_run", 0) for n in (1, 2, 4, 5, 6)
-    )
-    assert len(charges) == stage_batches
+from tests.helpers import assert_charged_once, balance, count, run_row, wait_for
 
 
 @pytest.fixture
@@ -92,7 +77,7 @@ async def test_batch_failing_after_partial_write_is_retried_once(
     assert run is not None and run.status == "completed"
     s4 = run.stage_4_result or {}
     assert s4["content_created"] == tasks and s4["batches_run"] == -(-tasks // 3)
-    _assert_charged_once(sessions, started.run_id, account_id, before)
+    assert_charged_once(sessions, started.run_id, account_id, before)
 
 
 class CrashAfterCommit:
@@ -140,7 +125,7 @@ async def test_activity_retried_after_commit_charges_once(
     assert count(sessions, Content, site_id=site_id) == tasks
     assert outcome.stage_results[4]["content_created"] == tasks
     assert outcome.stage_results[4]["batches_run"] == batches
-    _assert_charged_once(sessions, started.run_id, account_id, before)
+    assert_charged_once(sessions, started.run_id, account_id, before)
 
 
 async def test_ai_errors_retry_the_batch_or_fail_the_item(
@@ -171,7 +156,7 @@ async def test_ai_errors_retry_the_batch_or_fail_the_item(
     assert outcome.status == "completed"
     assert outcome.stage_results[1]["keywords_processed"] == 6
     assert outcome.stage_results[1]["batches_run"] == 1
-    _assert_charged_once(sessions, started.run_id, account_id, before)
+    assert_charged_once(sessions, started.run_id, account_id, before)
 
 
 async def test_client_error_fails_one_item_and_the_run_goes_on(
@@ -219,3 +204,22 @@ def test_retry_after_becomes_the_next_retry_delay() -> None:
     assert isinstance(mapped, ApplicationError)
     assert mapped.next_retry_delay == timedelta(seconds=7)
     assert not mapped.non_retryable
+
+
+async def test_an_unmapped_error_reaches_temporal_as_itself(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    async def broken(deps: object, req: BatchRequest) -> BatchResult:
+        raise RuntimeError("database went away")
+
+    activities = RunActivities(sessions, OfflineProvider(), settings)
+    req = BatchRequest(run_id="r", site_id=1, account_id=1, stage=4, batch_index=0, limit=1)
+    with pytest.raises(RuntimeError) as raised:
+        await ActivityEnvironment().run(activities._stage, broken, req)
+    assert raised.value.__cause__ is not raised.value
+    # What the worker sends Temporal: the error and its message, not a recursion failure.
+    failure = Failure()
+    DefaultFailureConverter().to_failure(
+        raised.value, DataConverter.default.payload_converter, failure
+    )
+    assert failure.message == "database went away"

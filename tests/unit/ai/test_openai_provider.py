@@ -37,12 +37,14 @@ from tests.fakes.openai_server import (
     Disconnect,
     FakeOpenAIServer,
     ImageURL,
+    MalformedBody,
     MalformedJSON,
     Mutate,
     RecordedRequest,
     Refusal,
     Respond429,
     Respond500,
+    Route,
     Status,
 )
 
@@ -436,6 +438,21 @@ async def test_500_is_retryable_and_sent_exactly_once(
     with pytest.raises(AIRetryableError, match="500"):
         await provider.name_clusters(CANDIDATES, model=MODEL)
 
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("route", ["chat", "images", "embeddings"])
+async def test_a_truncated_body_is_retryable(
+    provider: OpenAIProvider, server: FakeOpenAIServer, route: Route
+) -> None:
+    server.script(route, MalformedBody())
+    with pytest.raises(AIRetryableError, match="truncated response body"):
+        if route == "chat":
+            await provider.name_clusters(CANDIDATES, model=MODEL)
+        elif route == "images":
+            await provider.generate_image("a teapot", model="img-1", size="256x256")
+        else:
+            await provider.embed(["a"], model="emb-1")
     assert len(server.requests) == 1
 
 
