@@ -119,20 +119,30 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
             result.created = len(drafts)
         session.flush()
 
+        drafted = {content.id for content in drafts}
+
         def awaiting_slot() -> Sequence[Content]:
-            return session.exec(
+            # The drafts this batch approved, and earlier approved articles up to the rest of
+            # the batch's limit: what the batch processes stays within it.
+            room = req.limit - len(drafts)
+            found = session.exec(
                 select(Content)
                 .where(*_awaiting_slot_condition(req.site_id))
                 .order_by(col(Content.id))
-                .limit(req.limit)
+                .limit(req.limit + len(drafts))
             ).all()
+            taken: list[Content] = []
+            for content in found:
+                if content.id in drafted or room > 0:
+                    room -= content.id not in drafted
+                    taken.append(content)
+            return taken
 
         scheduled = auto_schedule(session, req.site_id, awaiting_slot, req.now or now)
         if scheduled is not None:
             result.scheduled = [publication.content_id for publication in scheduled]
             # Articles approved earlier count once slotted; those the calendar had no room
             # for stay approved and uncounted, so a full calendar ends the stage.
-            drafted = {content.id for content in drafts}
             result.processed += sum(1 for cid in result.scheduled if cid not in drafted)
         result.remaining = pending(session, req.site_id, max_attempts)
         return result

@@ -280,6 +280,19 @@ async def test_the_limit_caps_the_drafts_a_batch_takes(site: StageSite) -> None:
     ]
 
 
+async def test_with_auto_publish_a_batch_processes_no_more_than_its_limit(
+    site: StageSite,
+) -> None:
+    publishing(site, auto_approval_enabled=True, auto_publish_enabled=True, daily_publish_limit=10)
+    earlier = [site.content(status=ContentStatus.APPROVED) for _ in range(3)]
+    drafts = [site.content(image_prompts_done=True) for _ in range(2)]
+    result = await run(site, limit=3)
+    # Both drafts, and one of the articles approved earlier: three in all.
+    assert result.processed == 3 and result.approved == 2
+    assert sorted(result.scheduled) == sorted([*drafts, earlier[0]])
+    assert result.remaining == 2
+
+
 @pytest.fixture
 def auto_defaults(sessions: SessionFactory) -> Iterator[None]:
     """The admin defaults with auto-approval and auto-publish on, restored afterwards."""
