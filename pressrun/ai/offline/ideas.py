@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pressrun.ai.base import TITLE_MAX, ClusterBrief, IdeaDraft
-from pressrun.ai.offline.phrases import ANGLES, Angle
+from pressrun.ai.offline.grammar import keyword as as_keyword
+from pressrun.ai.offline.phrases import ANGLES, QUESTION_TITLES, Angle
 from pressrun.ai.offline.picking import HashPicker
 from pressrun.ai.text import (
     fill,
@@ -11,6 +12,7 @@ from pressrun.ai.text import (
     join_phrases,
     sentence_case,
     subject,
+    title_case,
     unique_texts,
 )
 
@@ -43,8 +45,16 @@ def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
         rounds, a = divmod(i, len(angles))
         angle, keyword = angles[a], keywords[(a + rounds) % len(keywords)]
         picker = HashPicker("idea", cluster.id, cluster.name, keyword, angle.key)
-        slots = {"kw": subject(keyword), "n": str(5 + picker.below(6))}
-        title = fit(fill(picker.choice(angle.titles), **slots), TITLE_MAX)
+        asked = as_keyword(keyword)
+        n = str(5 + picker.below(6))
+        if asked.is_question:
+            # A question is no noun phrase for "The Complete Guide to {Kw}": the title asks it.
+            slots = {"kw": "this question", "n": n}
+            title = fit(f"{title_case(asked.question)} {QUESTION_TITLES[angle.key]}", TITLE_MAX)
+            brief_slots = {**slots, "kw": f'the question "{asked.question}"'}
+        else:
+            slots = brief_slots = {"kw": subject(keyword), "n": n}
+            title = fit(fill(picker.choice(angle.titles), **slots), TITLE_MAX)
         if title.lower() in seen:
             continue
         seen.add(title.lower())
@@ -53,7 +63,7 @@ def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
         ideas.append(
             IdeaDraft(
                 title=title,
-                brief=f"{fill(angle.brief, **slots)} Target keyword: {keyword}.{also}",
+                brief=f"{fill(angle.brief, **brief_slots)} Target keyword: {keyword}.{also}",
                 outline=[sentence_case(fill(h, **slots)) for h in angle.outline],
                 target_keyword=keyword,
             )

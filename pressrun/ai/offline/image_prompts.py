@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pressrun.ai.base import ALT_TEXT_MAX, ArticleDraft, ImagePromptDraft
-from pressrun.ai.offline.phrases import IMAGE_STYLES
+from pressrun.ai.offline.phrases import IMAGE_ALT_LABEL, IMAGE_STYLES
 from pressrun.ai.offline.picking import HashPicker
 from pressrun.ai.text import fit, heading_phrase, shorten, unique_texts
 
@@ -17,7 +17,7 @@ def image_prompts(article: ArticleDraft, in_article: int) -> list[ImagePromptDra
     h2s, h3s = _headings(article.body, "##"), _headings(article.body, "###")
     sections = h2s + [h for h in h3s if h not in h2s] or [title]
 
-    style, label = picker.choice(IMAGE_STYLES)
+    style = picker.choice(IMAGE_STYLES)
     prompts = [
         ImagePromptDraft(
             kind="featured",
@@ -26,12 +26,12 @@ def image_prompts(article: ArticleDraft, in_article: int) -> list[ImagePromptDra
                 f"that sums up the subject at a glance. Style: {style}. Wide composition with "
                 "room for a headline; no text, logos or watermarks."
             ),
-            alt_text=_alt_text(f"{label} for the article", title),
+            alt_text=_alt_text(f"{IMAGE_ALT_LABEL} for the article", title),
         )
     ]
     for i in range(max(in_article, 0)):
         section = sections[i % len(sections)]
-        style, label = picker.choice(IMAGE_STYLES)
+        style = picker.choice(IMAGE_STYLES)
         phrase = heading_phrase(section) or title.lower()
         prompts.append(
             ImagePromptDraft(
@@ -41,7 +41,9 @@ def image_prompts(article: ArticleDraft, in_article: int) -> list[ImagePromptDra
                     f'"{title}": a clear, concrete scene showing {phrase}. Style: {style}. '
                     "No text, logos or watermarks."
                 ),
-                alt_text=_alt_text(f"{label} showing {phrase}, from the article", title),
+                alt_text=_alt_text(
+                    f"{IMAGE_ALT_LABEL} for the section on {phrase}, from the article", title
+                ),
             )
         )
     return prompts
@@ -53,7 +55,9 @@ def _headings(body: str, marker: str) -> list[str]:
 
 
 def _alt_text(description: str, title: str) -> str:
-    """`description "title"`, with the title (then the description) shortened to fit."""
+    """`description "title"`, with the title (then the description) shortened to fit. The
+    description says what the offline picture is, an abstract illustration, not what the
+    prompt asked for."""
     room = ALT_TEXT_MAX - len(description) - 3
     if room >= 12:
         return f'{description} "{shorten(title, room)}"'

@@ -1,21 +1,26 @@
-"""Offline images: title cards drawn with PIL, a gradient and the prompt, no model needed."""
+"""Offline images: an abstract landscape drawn with PIL from a hash of the prompt; no text, no
+fonts, no model."""
 
 from __future__ import annotations
 
 import colorsys
 import hashlib
 import io
+import math
 import re
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from pressrun.ai.base import AIItemError
-from pressrun.ai.text import shorten
 
 _SIZE_RE = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
 _MIN_SIDE, _MAX_SIDE = 16, 4096
+# Sky bands: enough for the gradient to read as smooth at a glance, few enough that the image
+# stays a small palette PNG of flat areas.
+_SKY_BANDS = 24
+_HILLS = 4
 
-_Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+_RGB = tuple[int, int, int]
 
 
 def parse_size(size: str) -> tuple[int, int]:
@@ -29,104 +34,75 @@ def parse_size(size: str) -> tuple[int, int]:
     return width, height
 
 
-def render_title_card(prompt: str, width: int, height: int) -> bytes:
-    """A PNG with a gradient picked by hashing the prompt, the prompt wrapped on it, and a label
-    saying it was made offline."""
+def render_illustration(prompt: str, width: int, height: int) -> bytes:
+    """A palette PNG of an abstract landscape picked by hashing the prompt: a banded sky, a sun,
+    and layered hills, all flat colours (so it compresses to a few kilobytes and draws in a few
+    milliseconds). Its subject sits in the middle band, so a wide crop keeps it."""
     digest = hashlib.sha256(prompt.encode()).digest()
-    top, bottom = _palette(digest)
-    mask = Image.linear_gradient("L").resize((width, height))
-    image = Image.composite(
-        Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), mask
-    )
-    draw = ImageDraw.Draw(image, "RGBA")
-    _draw_circles(draw, digest, width, height)
-    label_height = _draw_label(draw, width, height)
-    _draw_text(draw, prompt, width, height - label_height)
+    sky, sun, hills = _palette(digest)
+    image = Image.new("P", (width, height), _SKY_BANDS - 1)
+    image.putpalette([channel for color in [*sky, sun, *hills] for channel in color])
+    draw = ImageDraw.Draw(image)
+    horizon = height * (0.55 + digest[6] / 255 * 0.15)
+    for band in range(_SKY_BANDS - 1):
+        top, bottom = horizon * band / _SKY_BANDS, horizon * (band + 1) / _SKY_BANDS
+        draw.rectangle((0, math.floor(top), width, math.ceil(bottom)), fill=band)
+    side = min(width, height)
+    radius = side * (0.08 + digest[7] / 255 * 0.08)
+    cx = width * (0.15 + digest[8] / 255 * 0.7)
+    cy = horizon * (0.3 + digest[9] / 255 * 0.4)
+    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=_SKY_BANDS)
+    for layer in range(_HILLS):
+        base = horizon + (height - horizon) * layer / _HILLS - side * 0.04
+        draw.polygon(_ridge(digest, layer, width, height, base, side), fill=_SKY_BANDS + 1 + layer)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()
 
 
-def _palette(digest: bytes) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """Two related colours, both dark enough for white text."""
-    hue, shift, saturation = digest[0] / 255, 0.06 + digest[1] / 255 * 0.18, 0.45 + digest[2] / 850
-    light = colorsys.hsv_to_rgb(hue, saturation, 0.5 + digest[3] / 1700)
-    dark = colorsys.hsv_to_rgb((hue + shift) % 1.0, saturation, 0.2 + digest[4] / 2100)
-    return _rgb(light), _rgb(dark)
+def _palette(digest: bytes) -> tuple[list[_RGB], _RGB, list[_RGB]]:
+    """A sky fading from a deeper to a paler tint of one hue, a warm sun, and hills in an
+    analogous hue that darken toward the front."""
+    hue = digest[0] / 255
+    sky_hue = (hue + 0.5 + (digest[1] / 255 - 0.5) * 0.2) % 1.0
+    sky = [
+        _rgb(sky_hue, 0.45 - 0.3 * t, 0.75 + 0.22 * t)
+        for t in (band / (_SKY_BANDS - 1) for band in range(_SKY_BANDS))
+    ]
+    sun = _rgb((0.08 + digest[2] / 255 * 0.07) % 1.0, 0.35 + digest[3] / 255 * 0.25, 0.98)
+    shift = 0.03 + digest[4] / 255 * 0.06
+    saturation = 0.35 + digest[5] / 255 * 0.3
+    hills = [
+        _rgb((hue + shift * layer) % 1.0, saturation + 0.08 * layer, 0.72 - 0.14 * layer)
+        for layer in range(_HILLS)
+    ]
+    return sky, sun, hills
 
 
-def _rgb(color: tuple[float, float, float]) -> tuple[int, int, int]:
-    return round(color[0] * 255), round(color[1] * 255), round(color[2] * 255)
+def _rgb(hue: float, saturation: float, value: float) -> _RGB:
+    r, g, b = colorsys.hsv_to_rgb(hue, min(1.0, max(0.0, saturation)), min(1.0, max(0.0, value)))
+    return round(r * 255), round(g * 255), round(b * 255)
 
 
-def _draw_circles(draw: ImageDraw.ImageDraw, digest: bytes, width: int, height: int) -> None:
-    side = min(width, height)
-    for k in range(3):
-        cx, cy = digest[5 + k] / 255 * width, digest[8 + k] / 255 * height
-        radius = side * (0.15 + digest[11 + k] / 255 * 0.45)
-        box = (cx - radius, cy - radius, cx + radius, cy + radius)
-        draw.ellipse(box, fill=(255, 255, 255, 14 + digest[14 + k] % 16))
-
-
-def _draw_label(draw: ImageDraw.ImageDraw, width: int, height: int) -> int:
-    """Draw the "offline" pill in the bottom-right corner; return the height it reserves."""
-    size = max(8, min(width, height) // 36)
-    font = ImageFont.load_default(size=size)
-    text = "pressrun offline"
-    pad = max(2, size // 3)
-    text_width = draw.textlength(text, font=font)
-    right, bottom = width - pad * 2, height - pad * 2
-    left, top = right - text_width - pad * 2, bottom - size - pad * 2
-    draw.rounded_rectangle((left, top, right, bottom), radius=pad * 2, fill=(0, 0, 0, 110))
-    draw.text((left + pad, top + pad), text, font=font, fill=(255, 255, 255, 230))
-    return height - round(top) + pad
-
-
-def _draw_text(draw: ImageDraw.ImageDraw, prompt: str, width: int, height: int) -> None:
-    """The prompt, wrapped and shrunk to fit the area above the label, cut with "..." if needed."""
-    text = shorten(prompt, 400)
-    margin = max(4, round(min(width, height) * 0.08))
-    box_width, box_height = width - 2 * margin, max(1, height - margin)
-    size, min_size = max(8, min(width, height) // 12), max(6, min(width, height) // 40)
-    while True:
-        font: _Font = ImageFont.load_default(size=size)
-        line_height = round(size * 1.3)
-        lines = _wrap(draw, text, font, box_width)
-        if len(lines) * line_height <= box_height or size <= min_size:
-            break
-        size = max(min_size, int(size * 0.85))
-    max_lines = max(1, box_height // line_height)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = _fit(draw, lines[-1], font, box_width, suffix=" ...")
-    y = margin + max(0, (box_height - len(lines) * line_height) // 2)
-    shadow = max(1, size // 16)
-    for line in lines:
-        draw.text((margin + shadow, y + shadow), line, font=font, fill=(0, 0, 0, 90))
-        draw.text((margin, y), line, font=font, fill=(255, 255, 255, 245))
-        y += line_height
-
-
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: _Font, max_width: int) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if draw.textlength(candidate, font=font) <= max_width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = _fit(draw, word, font, max_width)
-    if current:
-        lines.append(current)
-    return lines
-
-
-def _fit(
-    draw: ImageDraw.ImageDraw, text: str, font: _Font, max_width: int, suffix: str = ""
-) -> str:
-    """`text` cut from the right until it, plus `suffix`, fits in `max_width` pixels."""
-    while len(text) > 1 and draw.textlength(text + suffix, font=font) > max_width:
-        text = text[:-1]
-    return text.rstrip() + suffix
+def _ridge(
+    digest: bytes, layer: int, width: int, height: int, base: float, side: int
+) -> list[tuple[float, float]]:
+    """A hill line (the sum of two sine waves from the hash) closed along the bottom edge."""
+    k = 10 + layer * 4
+    freq1, freq2 = 1 + digest[k] % 3, 3 + digest[k + 1] % 4
+    phase1, phase2 = digest[k + 2] / 255 * math.tau, digest[k + 3] / 255 * math.tau
+    amplitude = side * (0.05 + layer * 0.015)
+    steps = 48
+    points = [
+        (
+            width * i / steps,
+            base
+            - amplitude
+            * (
+                math.sin(freq1 * math.tau * i / steps + phase1)
+                + 0.4 * math.sin(freq2 * math.tau * i / steps + phase2)
+            ),
+        )
+        for i in range(steps + 1)
+    ]
+    return [*points, (width, height), (0, height)]

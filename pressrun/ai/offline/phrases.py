@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # --- articles -----------------------------------------------------------------------------
-# Slots: {kw} a keyword as a noun phrase (rotated through the brief's keywords), {query} the
+# Slots: {kw} a keyword as a noun phrase (rotated through the brief's on-topic keywords that have
+# one), {q} a question-shaped keyword as asked ("Why are my tomato leaves yellow?"), {query} the
 # target keyword as typed, {topic} its noun phrase, {heading} the current H2 and {sub} the
-# current H3, both as mid-sentence phrases.
+# current H3, both as mid-sentence noun phrases. Every sentence an article can open, close or
+# H3 with names something of its own brief, so none reads as site-wide boilerplate.
 
 INTRO_SENTENCES = (
-    "If you have been searching for {query}, you are in good company: it is one of the most "
+    'If you have been searching for "{query}", you are in good company: it is one of the most '
     "common questions people have.",
     "This article walks through {topic} step by step, from the basics to the details that are "
     "easy to miss.",
@@ -18,29 +20,31 @@ INTRO_SENTENCES = (
     "practical middle ground.",
     "By the end you should know what matters, what can wait, and where {kw} fits into the "
     "bigger picture.",
-    "The focus stays on decisions you can act on this week rather than on theory.",
-    "Whether you are starting from scratch or tidying up an existing routine, the same few "
-    "principles apply.",
+    "The focus stays on decisions about {topic} you can act on this week rather than on theory.",
+    "Whether you are new to {kw} or tidying up an existing routine, the same few principles apply.",
+    "Success with {topic} is mostly a matter of a few good habits, and this guide covers them.",
+    "Along the way you will see how {kw} shapes the results you get.",
 )
 
+# Sentences for a paragraph; those without a slot are only ever written after a lead below.
 BODY_SENTENCES = (
-    "When it comes to {heading}, the simplest approach is usually the one that lasts.",
+    "The simplest approach to {heading} is usually the one that lasts.",
     "Start by writing down what you already know about {kw}; the gaps become easier to spot.",
     "A common pattern is to overthink {kw} at the start and then skip the follow-through.",
     "It helps to treat this as a habit rather than a one-off task.",
     "Small, consistent adjustments tend to beat dramatic changes here.",
-    "If something feels unclear, change one variable at a time and note what happens.",
+    "Change one variable at a time when something feels unclear, and note what happens.",
     "People who get good results with {kw} usually keep a short record of what they tried.",
     "There is no single right answer, but there are a few reliable defaults worth knowing.",
     "Keep an eye on the details, because {kw} is where small mistakes quietly add up.",
-    "Before moving on, make sure this part is in place; everything after it builds on it.",
+    "Make sure this part is in place before moving on; everything after it builds on it.",
     "Decide what you want to achieve first, then choose the method that fits that goal.",
     "The trade-off is usually between convenience and control, and both have their place.",
     "A quick review every few weeks is enough to catch most problems early.",
     "Budget, time and experience all shape how far you need to go with {kw}.",
-    "For most readers, a good-enough setup today beats a perfect plan that never starts.",
+    "A good-enough setup today beats a perfect plan that never starts.",
     "Look for signs that something is working, not only for signs of trouble.",
-    "Once the routine feels natural, it becomes much easier to experiment with {kw}.",
+    "It becomes much easier to experiment with {kw} once the routine feels natural.",
     "It is worth comparing two or three options side by side before you commit.",
     "Experienced people rarely rely on memory here; a simple checklist does the remembering.",
     "The numbers matter less than the trend, so compare this month with the last one.",
@@ -48,22 +52,38 @@ BODY_SENTENCES = (
     "This is also where {topic} connects with {kw}, which is easy to overlook at first.",
     "Write down the one change you will make, and give it a fair trial before judging it.",
     "Most setbacks here come from rushing, so allow more time than you think you need.",
+    "A useful test for {kw} is whether you could repeat the result next week.",
+    "The best time to adjust {kw} is right after you notice a change, not weeks later.",
+    "Many guides treat {kw} as an afterthought, yet it often decides the outcome.",
+    "Good results with {kw} rarely need expensive equipment; they need attention.",
+    "If {kw} seems to stall, go back one step and check what changed.",
+    "Think of {kw} as a set of small decisions rather than one big one.",
+    "It is easier to judge {kw} with a before-and-after comparison than from memory.",
+    "Friends and forums can help with {kw}, but test their advice before adopting it.",
+    "Expect the first attempts at {kw} to be uneven; that is normal and useful.",
+    "One honest look at how you handle {kw} today is worth more than a new plan.",
+    "The same rule applies to {heading}: fix the basics before the refinements.",
+    "Most of what people get wrong about {heading} comes from skipping a step.",
+    "Clear goals make {topic} easier to measure, and what gets measured gets better.",
+    "A little preparation goes a long way, especially when time is short.",
+    "Simple tools used well beat clever tools used occasionally.",
+    "Write the steps down once; after that, the routine mostly runs itself.",
+    "Progress is easier to see when you keep the conditions the same from one try to the next.",
+    "Doing less, but doing it every time, is usually the better bargain.",
+    "Two pieces of advice that conflict are best tried on a small scale, keeping the winner.",
+    "Patience matters here, because some changes take a while to show.",
 )
 
-SUB_SENTENCES = (
-    "This part is about {sub}, which deserves more attention than it usually gets.",
-    "When thinking about {sub}, a few concrete steps help more than general advice.",
-    "Looking at {sub} early saves rework later on.",
-    "With {sub}, the goal is clarity: know what you are doing and why.",
-    "A practical way into {sub} is to start with the part you can control.",
-)
-
-CLOSING_SENTENCES = (
-    "In the end, {topic} does not have to be complicated.",
-    "Pick one idea from this article and try it this week.",
-    "Come back to {kw} once the basics are settled; it makes more sense with some experience.",
-    "Progress comes from repetition, not from reading one more guide.",
-    "Keep notes, stay patient, and adjust as you learn what works for you.",
+# Leads written before a body sentence (always before one without a slot), its first letter
+# then lowercased: the leads that name the brief's keyword keep those sentences its own.
+LEADS = (
+    "With {kw}, ",
+    "When it comes to {kw}, ",
+    "As far as {kw} goes, ",
+    "For {topic}, ",
+    "In the case of {kw}, ",
+    "Where {kw} is concerned, ",
+    "With {topic} in mind, ",
 )
 
 CONNECTORS = (
@@ -76,21 +96,56 @@ CONNECTORS = (
     "Over time, ",
 )
 
-# (H3 heading, the same idea as a mid-sentence phrase)
-SUBHEADINGS = (
-    ("Why it matters", "why this matters"),
-    ("Getting started with {kw}", "getting started with {kw}"),
-    ("Common pitfalls", "the common pitfalls"),
-    ("Tools and resources", "tools and resources"),
-    ("A quick example", "a worked example"),
-    ("What to check first", "what to check first"),
-    ("Where {kw} fits in", "where {kw} fits in"),
-    ("A closer look at {kw}", "a closer look at {kw}"),
-    ("Questions people ask about {kw}", "the questions people ask about {kw}"),
-    ("Signs that {kw} is working", "how to tell that {kw} is working"),
-    ("Making {kw} a habit", "making {kw} a habit"),
-    ("Next steps", "the next steps"),
+# Sentences for a question-shaped keyword ({q}), which has no noun phrase to put in the others.
+QUESTION_SENTENCES = (
+    'A question that comes up again and again is "{q}", and the answer starts with a few '
+    "simple checks.",
+    'If you are asking "{q}", start with the most common explanation before the rare ones.',
+    'The answer to "{q}" is rarely a single cause, so look at the whole picture.',
+    'Anyone asking "{q}" should note when the problem started and what changed just before.',
+    'Keep "{q}" in mind while reading this part; much of the answer is here.',
+    'People who ask "{q}" usually need one clear next step more than a long list.',
 )
+
+# H3 openers; {sub} always names a keyword.
+SUB_SENTENCES = (
+    "This part is about {sub}, which deserves more attention than it usually gets.",
+    "When thinking about {sub}, a few concrete steps help more than general advice.",
+    "Looking at {sub} early saves rework later on.",
+    "With {sub}, the goal is clarity: know what you are doing and why.",
+    "A practical way into {sub} is to start with the part you can control.",
+    "It pays to get {sub} right before anything else.",
+    "Here the focus is on {sub}, one step at a time.",
+)
+
+CLOSING_SENTENCES = (
+    "In the end, {topic} does not have to be complicated.",
+    "Pick one idea about {topic} from this article and try it this week.",
+    "Come back to {kw} once the basics are settled; it makes more sense with some experience.",
+    "With {topic}, progress comes from repetition, not from reading one more guide.",
+    "Keep notes on {kw}, stay patient, and adjust as you learn what works for you.",
+    "If {kw} still feels like a lot, start with the smallest step in this guide.",
+    "The next time {topic} comes up, you will know where to begin.",
+)
+
+# (H3 heading, the same idea as a mid-sentence noun phrase); every phrase names the keyword.
+SUBHEADINGS = (
+    ("Why it matters", "the reasons {kw} matters"),
+    ("Getting started with {kw}", "the first steps with {kw}"),
+    ("Common pitfalls", "the common pitfalls with {kw}"),
+    ("Tools and resources", "the tools and resources for {kw}"),
+    ("A quick example", "a worked example of {kw}"),
+    ("What to check first", "the first things to check with {kw}"),
+    ("Where {kw} fits in", "the place of {kw} in the bigger picture"),
+    ("A closer look at {kw}", "the finer points of {kw}"),
+    ("Questions people ask about {kw}", "the questions people ask about {kw}"),
+    ("Signs that {kw} is working", "the signs of progress with {kw}"),
+    ("Making {kw} a habit", "the habit of {kw}"),
+    ("Next steps", "the next steps with {kw}"),
+)
+
+# The H3 for a question-shaped keyword: the question itself, then as a noun phrase.
+QUESTION_SUBHEADING = ("{q}", 'the question "{q}"')
 
 DEFAULT_OUTLINE = (
     "What {topic} really involves",
@@ -125,13 +180,16 @@ META_ADDENDA = (
 
 # --- image prompts ------------------------------------------------------------------------
 
-# (style for the prompt, what the alt text calls the picture)
+# Styles for the prompt. Every one is an illustration, and the alt text says so: what the offline
+# provider draws for any prompt is an abstract landscape (see images.py), never a photograph.
 IMAGE_STYLES = (
-    ("editorial photograph, soft natural light, shallow depth of field", "Photo"),
-    ("flat vector illustration, muted palette, generous negative space", "Flat illustration"),
-    ("isometric illustration, clean lines, soft shadows", "Isometric illustration"),
-    ("watercolour illustration, warm tones, textured paper", "Watercolour illustration"),
+    "flat vector illustration, muted palette, generous negative space",
+    "isometric illustration, clean lines, soft shadows",
+    "watercolour illustration, warm tones, textured paper",
+    "paper-cut illustration, layered shapes, soft gradients",
 )
+# What the alt text calls the picture.
+IMAGE_ALT_LABEL = "Abstract landscape illustration"
 
 
 # --- ideas --------------------------------------------------------------------------------
@@ -290,3 +348,18 @@ ANGLES: tuple[Angle, ...] = (
         ),
     ),
 )
+
+# What follows a question-shaped keyword, asked as the title, for each angle.
+QUESTION_TITLES = {
+    "guide": "A Complete Guide",
+    "comparison": "The Options Compared",
+    "checklist": "A Checklist",
+    "mistakes": "Mistakes to Avoid",
+    "faq": "Answers to Common Questions",
+    "how-to": "Step by Step",
+    "tools": "Tools That Help",
+    "budget": "On a Budget",
+    "myths": "Myths and Facts",
+    "example": "A Worked Example",
+    "advanced": "Advanced Tips",
+}

@@ -17,12 +17,13 @@ from pressrun.ai.base import (
 from pressrun.ai.offline.articles import write_article
 from pressrun.ai.offline.ideas import generate_ideas
 from pressrun.ai.offline.image_prompts import image_prompts
-from pressrun.ai.offline.images import parse_size, render_title_card
+from pressrun.ai.offline.images import parse_size, render_illustration
 from pressrun.ai.offline.naming import name_cluster
 
 
 class OfflineProvider:
-    """Deterministic local stand-in for a model: lexical clustering, template prose, title cards.
+    """Deterministic local stand-in for a model: lexical clustering, template prose, abstract
+    illustrations.
 
     Every method ignores `model`; the same input always gives the same output.
     """
@@ -51,7 +52,7 @@ class OfflineProvider:
 
     async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:
         width, height = parse_size(size)
-        data = await asyncio.to_thread(render_title_card, prompt, width, height)
+        data = await asyncio.to_thread(render_illustration, prompt, width, height)
         return GeneratedImage(data=data, mime_type="image/png", width=width, height=height)
 
     async def aclose(self) -> None:

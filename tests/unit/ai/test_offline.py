@@ -316,6 +316,146 @@ async def test_offline_output_is_within_the_limits_over_the_demo_keywords(
                 assert 0 < len(prompt.alt_text) <= ALT_TEXT_MAX
 
 
+def sentences(body: str) -> list[str]:
+    """The prose sentences of a Markdown body, normalised (lowercase, whitespace collapsed);
+    headings and the offline note are not prose."""
+    out: list[str] = []
+    for line in body.splitlines():
+        if line.strip() and not line.startswith(("#", ">")):
+            parts = re.split(r"(?<=[.!?])\s+", line)
+            out += [" ".join(part.lower().split()) for part in parts if part.strip()]
+    return out
+
+
+async def demo_articles(offline: OfflineProvider, count: int = 20) -> list[ArticleDraft]:
+    """`count` articles from the demo keywords as a run writes them: five keywords to a cluster
+    (spread over the whole file), its first idea as the brief, 1200 words (the default)."""
+    keywords = [k.text for k in demo_keywords()]
+    step = len(keywords) // count
+    articles = []
+    for n in range(0, step * count, step):
+        group = keywords[n : n + 5]
+        cluster = ClusterBrief(id=n, name=group[0], keywords=group)
+        [idea] = await offline.generate_ideas(cluster, count=1, model=MODEL)
+        task = ArticleBrief(
+            task_id=n, title=idea.title, outline=idea.outline,
+            target_keyword=idea.target_keyword, keywords=group,
+        )  # fmt: skip
+        articles.append(await offline.write_article(task, model=MODEL))
+    return articles
+
+
+@pytest.mark.parametrize("target_words", [300, 1200, 2500, 5000])
+async def test_no_sentence_is_repeated_within_an_article(
+    offline: OfflineProvider, target_words: int
+) -> None:
+    variants: list[dict[str, object]] = [
+        {},
+        {"keywords": []},
+        {"outline": [], "target_keyword": "snake plant care"},
+    ]
+    for changes in variants:
+        body = (await offline.write_article(brief(target_words, **changes), model=MODEL)).body
+        repeated = [s for s, n in Counter(sentences(body)).items() if n > 1]
+        assert repeated == []
+        assert abs(count_words(body) - target_words) <= 0.15 * target_words
+
+
+# A sentence in more than one article in five reads as the site's boilerplate, not as the
+# article's own text.
+SHARED_SENTENCE_SHARE = 0.2
+
+
+async def test_few_sentences_are_shared_across_demo_articles(offline: OfflineProvider) -> None:
+    articles = await demo_articles(offline)
+    assert len(articles) == 20
+    shared = Counter(s for article in articles for s in set(sentences(article.body)))
+    worst = [(s, n) for s, n in shared.items() if n > SHARED_SENTENCE_SHARE * len(articles)]
+    assert worst == []
+    for article in articles:
+        assert not [s for s, n in Counter(sentences(article.body)).items() if n > 1]
+
+
+QUESTION_BRIEF = {
+    "title": "Why Are My Tomato Leaves Yellow? A Complete Guide",
+    "outline": [],
+    "target_keyword": "why are my tomato leaves yellow",
+    "keywords": ["how do i stop tomato blight", "what is tomato blight", "tomato plant care"],
+}
+
+
+@pytest.mark.parametrize("target_words", [600, 1500, 3000])
+async def test_question_keywords_are_never_dropped_into_a_noun_slot(
+    offline: OfflineProvider, target_words: int
+) -> None:
+    """A question-shaped keyword is quoted as a question or becomes a noun phrase ("how to x"
+    -> "xing", "what is x" -> "x"); it never stands where a noun phrase belongs."""
+    for changes in [QUESTION_BRIEF, {**QUESTION_BRIEF, "keywords": []}]:
+        article = await offline.write_article(brief(target_words, **changes), model=MODEL)
+        body = article.body.lower()
+        assert "signs that why are my" not in body
+        # Every mention of the question is the question as asked, in quotes or as an H3.
+        for line in article.body.splitlines():
+            for asked in ["why are my tomato leaves yellow", "how do i stop", "what is tomato"]:
+                for match in re.finditer(asked, line, re.IGNORECASE):
+                    before = line[: match.start()]
+                    assert before.endswith('"') or (line.startswith("### ") and not before[4:])
+        assert "stopping tomato blight" in body or not changes["keywords"]
+        assert not re.search(r"\b(?:looking at|about) a closer look", body)
+    for keyword in ["how to brew iced coffee", "quick iced coffee", "why is my coffee bitter"]:
+        for task_id in range(40):
+            task = brief(900, task_id=task_id, outline=[], target_keyword=keyword, keywords=[])
+            article = await offline.write_article(task, model=MODEL)
+            body = article.body.lower()
+            assert "looking at a closer look" not in body
+            assert "signs that why" not in body
+            assert "signs that how" not in body
+
+
+async def test_question_keywords_give_ideas_that_read(offline: OfflineProvider) -> None:
+    cluster = ClusterBrief(id=7, name="Tomato Leaves", keywords=["why are my tomato leaves yellow"])
+    ideas = await offline.generate_ideas(cluster, count=4, model=MODEL)
+    assert ideas[0].title == "Why Are My Tomato Leaves Yellow? A Complete Guide"
+    for idea in ideas:
+        assert idea.title.startswith("Why Are My Tomato Leaves Yellow?")
+        assert not any("why are my" in h.lower() for h in idea.outline)
+
+
+async def test_the_text_stays_on_the_briefs_own_topic(offline: OfflineProvider) -> None:
+    """Keywords of a bad cluster that share nothing with the target keyword (or only a word
+    like "home") are left out; no keyword from outside the brief ever appears."""
+    demo = {k.text for k in demo_keywords()}
+    mixed = ["composting at home", "iced coffee at home", "compost bin ideas", "best running shoes"]
+    task = brief(
+        1200, title="Composting at Home", outline=[], target_keyword=mixed[0], keywords=mixed
+    )
+    body = (await offline.write_article(task, model=MODEL)).body.lower()
+    assert "compost bin ideas" in body
+    assert "iced coffee" not in body and "running shoes" not in body
+    for article in await demo_articles(offline):
+        text = article.body.lower()
+        own = set()
+        for keyword in demo:
+            if keyword in text:
+                own.add(keyword)
+        assert own, article.title
+    # Every demo keyword an article mentions is one of its brief's.
+    keywords = [k.text for k in demo_keywords()]
+    for n in range(0, 200, 10):
+        group = keywords[n : n + 5]
+        cluster = ClusterBrief(id=n, name=group[0], keywords=group)
+        [idea] = await offline.generate_ideas(cluster, count=1, model=MODEL)
+        task = ArticleBrief(
+            task_id=n, title=idea.title, outline=idea.outline,
+            target_keyword=idea.target_keyword, keywords=group,
+        )  # fmt: skip
+        text = (await offline.write_article(task, model=MODEL)).body.lower()
+        foreign = [
+            k for k in keywords if k not in group and re.search(rf"\b{re.escape(k)}\b", text)
+        ]
+        assert all(any(k in g for g in group) for k in foreign), foreign
+
+
 # --- image prompts ------------------------------------------------------------------------
 
 
@@ -365,7 +505,8 @@ async def test_generated_image_is_a_png_of_the_requested_size(
     assert decoded.format == "PNG"
     assert decoded.size == expected
     decoded.load()
-    assert len(decoded.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 50
+    # A picture, not a blank: the banded sky, the sun and the hills.
+    assert len(decoded.convert("RGB").getcolors(maxcolors=1 << 20) or []) >= 8
 
 
 async def test_generated_image_depends_only_on_the_prompt(offline: OfflineProvider) -> None:
@@ -376,6 +517,56 @@ async def test_generated_image_depends_only_on_the_prompt(offline: OfflineProvid
     assert first.data != other.data
     tiny = await offline.generate_image("x " * 500, model="a", size="16x16")
     assert Image.open(io.BytesIO(tiny.data)).size == (16, 16)
+
+
+# A 1024x1024 illustration of flat areas in a palette PNG: 64 KiB is under a tenth of what an
+# 8-bit RGB PNG with detail takes (about 200 KiB for the old title cards) and leaves room for a
+# few times the current ~12 KiB.
+IMAGE_BYTES_MAX = 64 * 1024
+
+
+async def test_generated_image_is_a_small_illustration_without_text(
+    offline: OfflineProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No prompt text is drawn: rendering never touches a font or text drawing (they fail if
+    called), two prompts give two pictures, the same prompt the same bytes, and the PNG stays
+    small."""
+    from PIL import ImageDraw, ImageFont
+
+    def no_text(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the offline illustration draws no text")
+
+    for name in ("load_default", "truetype", "load"):
+        monkeypatch.setattr(ImageFont, name, no_text)
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", no_text)
+    prompts = [
+        'Featured image for an article titled "Why Are My Tomato Leaves Yellow?"',
+        'Featured image for an article titled "The Complete Guide to Using a French Press"',
+    ]
+    images = [await offline.generate_image(p, model=MODEL, size="1024x1024") for p in prompts]
+    again = await offline.generate_image(prompts[0], model="other", size="1024x1024")
+    assert images[0].data == again.data
+    assert images[0].data != images[1].data
+    for image in images:
+        decoded = Image.open(io.BytesIO(image.data))
+        assert decoded.size == (image.width, image.height) == (1024, 1024)
+        assert image.mime_type == "image/png"
+        assert len(image.data) <= IMAGE_BYTES_MAX
+    wide = await offline.generate_image(prompts[0], model=MODEL, size="1536x640")
+    assert Image.open(io.BytesIO(wide.data)).size == (1536, 640)
+
+
+async def test_image_alt_text_describes_an_illustration(offline: OfflineProvider) -> None:
+    """What the offline provider draws is an abstract illustration, so that is what the alt
+    text says, never a photo."""
+    for target_words in (300, 1200):
+        article = await offline.write_article(brief(target_words), model=MODEL)
+        prompts = await offline.image_prompts(article, in_article=5, model=MODEL)
+        for prompt in prompts:
+            assert "illustration" in prompt.alt_text.lower()
+            assert "photo" not in prompt.alt_text.lower()
+            assert "photo" not in prompt.prompt.lower()
+            assert 0 < len(prompt.alt_text) <= ALT_TEXT_MAX
 
 
 @pytest.mark.parametrize(
