@@ -122,7 +122,6 @@ class Settings(BaseSettings):
     # targeting its own keyword, up to this many.
     ideas_per_cluster: int = Field(1, ge=1, le=10)
     ideas_split_min_keywords: int = Field(12, ge=2)
-    estimate_words_per_article: int = 1200
     in_article_images: int = 2
 
     # A transient AI error on one item (429, 5xx, timeout, reset) is retried this many times

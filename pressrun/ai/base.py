@@ -9,6 +9,13 @@ from typing import Annotated, Literal, Protocol, TypeVar
 from pydantic import BaseModel, BeforeValidator, Field
 
 from pressrun.ai.text import fit
+from pressrun.models.profile import (
+    DEFAULT_LANGUAGE,
+    DEFAULT_POINT_OF_VIEW,
+    DEFAULT_TARGET_WORDS_MAX,
+    DEFAULT_TARGET_WORDS_MIN,
+    DEFAULT_TONE,
+)
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
 _MARKUP = re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s*", re.MULTILINE)
@@ -86,6 +93,37 @@ class ClusterNaming(BaseModel):
     split: list[list[int]] = Field(default_factory=list)
 
 
+PointOfView = Literal[
+    "first_person_singular", "first_person_plural", "second_person", "third_person"
+]
+
+
+class WritingProfile(BaseModel):
+    """The site's content profile as the providers read it: what to write in, for whom, how.
+
+    Validated where it is set (`pressrun.services.settings_rules`); here it is only carried.
+    """
+
+    language: str = Field(default=DEFAULT_LANGUAGE, description="A BCP 47 tag, e.g. en-GB.")
+    audience: str = ""
+    tone: str = DEFAULT_TONE
+    point_of_view: PointOfView = DEFAULT_POINT_OF_VIEW
+    target_words_min: int = DEFAULT_TARGET_WORDS_MIN
+    target_words_max: int = DEFAULT_TARGET_WORDS_MAX
+    brand_name: str = ""
+    avoid: list[str] = Field(default_factory=list, description="Topics or claims to avoid.")
+    house_style: str = ""
+
+    @property
+    def target_words(self) -> int:
+        """The length to aim at: the middle of the range."""
+        return (self.target_words_min + self.target_words_max) // 2
+
+    @property
+    def is_english(self) -> bool:
+        return self.language.lower().split("-")[0] == "en"
+
+
 class ClusterBrief(BaseModel):
     """What idea generation knows about a cluster; `keywords` highest volume first."""
 
@@ -94,6 +132,7 @@ class ClusterBrief(BaseModel):
     description: str = ""
     intent: str = "informational"
     keywords: list[str]
+    profile: WritingProfile = Field(default_factory=WritingProfile)
 
 
 class IdeaDraft(BaseModel):
@@ -113,6 +152,7 @@ class ArticleBrief(BaseModel):
     target_keyword: str = ""
     keywords: list[str] = Field(default_factory=list)
     target_words: int = 1200
+    profile: WritingProfile = Field(default_factory=WritingProfile)
 
 
 class ArticleDraft(BaseModel):
@@ -166,9 +206,15 @@ class AIProvider(Protocol):
         ...
 
     async def image_prompts(
-        self, article: ArticleDraft, *, in_article: int, model: str
+        self,
+        article: ArticleDraft,
+        *,
+        in_article: int,
+        model: str,
+        profile: WritingProfile | None = None,
     ) -> list[ImagePromptDraft]:
-        """One featured prompt, then `in_article` in-article prompts, each with alt text."""
+        """One featured prompt, then `in_article` in-article prompts, each with alt text (in
+        the profile's language, naming nothing it avoids)."""
         ...
 
     async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:
@@ -220,12 +266,19 @@ class WrappedProvider:
         )
 
     async def image_prompts(
-        self, article: ArticleDraft, *, in_article: int, model: str
+        self,
+        article: ArticleDraft,
+        *,
+        in_article: int,
+        model: str,
+        profile: WritingProfile | None = None,
     ) -> list[ImagePromptDraft]:
         return await self.around(
             "image_prompts",
             model,
-            lambda: self._provider.image_prompts(article, in_article=in_article, model=model),
+            lambda: self._provider.image_prompts(
+                article, in_article=in_article, model=model, profile=profile
+            ),
         )
 
     async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:

@@ -49,6 +49,7 @@ from pressrun.ai.base import (
     GeneratedImage,
     IdeaDraft,
     ImagePromptDraft,
+    WritingProfile,
 )
 
 if TYPE_CHECKING:
@@ -157,11 +158,16 @@ class OpenAIProvider:
         )
 
     async def image_prompts(
-        self, article: ArticleDraft, *, in_article: int, model: str
+        self,
+        article: ArticleDraft,
+        *,
+        in_article: int,
+        model: str,
+        profile: WritingProfile | None = None,
     ) -> list[ImagePromptDraft]:
         in_article = max(in_article, 0)
         return await self._structured(
-            prompts.image_prompts_task(article, in_article),
+            prompts.image_prompts_task(article, in_article, profile or WritingProfile()),
             model,
             lambda raw: _image_prompts(raw, in_article),
         )

@@ -19,6 +19,7 @@ from pressrun.ai.base import (
     ArticleDraft,
     ClusterBrief,
     ClusterCandidate,
+    WritingProfile,
 )
 
 CLUSTER_NAMES = "cluster_names"
@@ -155,7 +156,8 @@ Write the article described by the input, in Markdown:
 title is separate.
 - Follow the outline when one is given. Use the target keyword naturally in the introduction \
 and in at least one heading; use the other keywords where they fit.
-- Aim for about `target_words` words. No filler, no placeholders, no unsupported claims.
+- Aim for about `target_words` words, between `target_words_min` and `target_words_max`. No \
+filler, no placeholders, no unsupported claims.
 title: the input's title, or a clearer one, at most {TITLE_MAX} characters.
 meta_description: one sentence of {META_DESCRIPTION_MIN} to {META_DESCRIPTION_MAX} characters.
 slug: the title's main words, lowercase, joined by hyphens.
@@ -178,6 +180,47 @@ Reply again with only the corrected JSON object, matching the required schema. \
 Keep whatever was already correct."""
 
 _HEADING = re.compile(r"^#{2,3}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+_POINTS_OF_VIEW = {
+    "first_person_singular": 'the first person singular ("I")',
+    "first_person_plural": 'the first person plural ("we")',
+    "second_person": 'the second person, addressing the reader as "you"',
+    "third_person": "the third person, without addressing the reader",
+}
+
+
+def profile_instructions(profile: WritingProfile, *, length: bool = False) -> str:
+    """The site's content profile as instructions, appended to a text task's system prompt."""
+    lines = [
+        "The site's content profile (follow it in everything you write):",
+        f"- Language: write in {profile.language} (BCP 47), whatever the input's language.",
+    ]
+    if profile.audience:
+        lines.append(f"- Audience: {profile.audience}")
+    if profile.tone:
+        lines.append(f"- Tone and voice: {profile.tone}")
+    lines.append(f"- Point of view: {_POINTS_OF_VIEW[profile.point_of_view]}.")
+    if length:
+        lines.append(f"- Length: {profile.target_words_min} to {profile.target_words_max} words.")
+    if profile.brand_name:
+        lines.append(
+            f"- Brand: the site is {profile.brand_name}; name it where it fits naturally, "
+            "never as an advertisement."
+        )
+    if profile.avoid:
+        lines.append(
+            "- Never write about, mention or claim any of these: "
+            + "; ".join(json.dumps(term, ensure_ascii=False) for term in profile.avoid)
+            + "."
+        )
+    if profile.house_style:
+        lines.append(f"- House style: {profile.house_style}")
+    return "\n".join(lines)
+
+
+def _system(base: str, profile: WritingProfile, *, length: bool = False) -> str:
+    return f"{base}\n\n{profile_instructions(profile, length=length)}"
 
 
 def _user(payload: dict[str, object]) -> str:
@@ -208,7 +251,8 @@ def ideas_task(cluster: ClusterBrief, count: int) -> TextTask:
             "keywords": cluster.keywords,
         },
     }
-    return TextTask(IDEAS, IDEAS_SCHEMA, IDEAS_SYSTEM, _user(payload))
+    system = _system(IDEAS_SYSTEM, cluster.profile)
+    return TextTask(IDEAS, IDEAS_SCHEMA, system, _user(payload))
 
 
 def article_task(brief: ArticleBrief) -> TextTask:
@@ -219,11 +263,16 @@ def article_task(brief: ArticleBrief) -> TextTask:
         "target_keyword": brief.target_keyword,
         "keywords": brief.keywords,
         "target_words": brief.target_words,
+        "target_words_min": brief.profile.target_words_min,
+        "target_words_max": brief.profile.target_words_max,
     }
-    return TextTask(ARTICLE, ARTICLE_SCHEMA, ARTICLE_SYSTEM, _user(payload))
+    system = _system(ARTICLE_SYSTEM, brief.profile, length=True)
+    return TextTask(ARTICLE, ARTICLE_SCHEMA, system, _user(payload))
 
 
-def image_prompts_task(article: ArticleDraft, in_article: int) -> TextTask:
+def image_prompts_task(
+    article: ArticleDraft, in_article: int, profile: WritingProfile | None = None
+) -> TextTask:
     payload: dict[str, object] = {
         "in_article": in_article,
         "article": {
@@ -233,7 +282,8 @@ def image_prompts_task(article: ArticleDraft, in_article: int) -> TextTask:
             "excerpt": article.body[:_IMAGE_EXCERPT_CHARS],
         },
     }
-    return TextTask(IMAGE_PROMPTS, IMAGE_PROMPTS_SCHEMA, IMAGE_PROMPTS_SYSTEM, _user(payload))
+    system = _system(IMAGE_PROMPTS_SYSTEM, profile or WritingProfile())
+    return TextTask(IMAGE_PROMPTS, IMAGE_PROMPTS_SCHEMA, system, _user(payload))
 
 
 def repair_prompt(error: str) -> str:

@@ -212,3 +212,9 @@ def head_name(head_text: str) -> str:
     """A cluster named after its head keyword, as a title ("best running shoes" → "Best
     Running Shoes")."""
     return (title_case(" ".join(words(head_text))) or head_text.strip() or "Keyword")[:NAME_LIMIT]
+
+
+def mentions_any(text: str, terms: Sequence[str]) -> bool:
+    """Whether `text` names any of `terms` (as whole words, whatever the case)."""
+    lowered = text.casefold()
+    return any(re.search(rf"(?<!\w){re.escape(term.casefold())}(?!\w)", lowered) for term in terms)

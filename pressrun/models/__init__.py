@@ -19,6 +19,7 @@ from pressrun.models.content import (
     Task,
 )
 from pressrun.models.credits import CreditLedger
+from pressrun.models.profile import ContentProfile
 from pressrun.models.publishing import Publication, PublicationStatus, PublishingSettings
 from pressrun.models.ratelimit import RateLimit
 from pressrun.models.tenancy import Account, ApiKey, Site
@@ -32,6 +33,7 @@ __all__ = [
     "BatchItemResult",
     "Cluster",
     "Content",
+    "ContentProfile",
     "CreditLedger",
     "DefaultAutomationConfig",
     "Idea",

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from pressrun.ai.base import WritingProfile
 from pressrun.config import Settings
 from pressrun.contracts.run import AI_STAGES, STAGE_NAMES, RunPlan, StagePlan
 from pressrun.models import Account, AutomationConfig, Site
 from pressrun.models.automation import StageColumns
-from pressrun.services.site_config import get_or_create_config
+from pressrun.services.site_config import get_or_create_config, writing_profile
 from pressrun.stages.clustering import pending_keywords
 from pressrun.stages.common import WHOLE, Retry
 from pressrun.stages.content import pending_tasks
@@ -23,6 +24,8 @@ from pressrun.stages.tasks import pending_ideas
 
 # Stage 7 approves everything ready in one go; this only bounds one transaction.
 REVIEW_BATCH_SIZE = 500
+# The default content profile's article length (the middle of 900-1500 words).
+DEFAULT_WORDS_PER_ARTICLE = WritingProfile().target_words
 
 
 def capture_snapshot(session: Session, site_id: int, max_attempts: int) -> dict[str, int]:
@@ -65,12 +68,16 @@ def _capped(count: float, limit: int) -> int:
 
 
 def estimate_stages(
-    plans: list[StagePlan], snapshot: dict[str, int], settings: Settings
+    plans: list[StagePlan],
+    snapshot: dict[str, int],
+    settings: Settings,
+    words_per_article: int = DEFAULT_WORDS_PER_ARTICLE,
 ) -> list[StagePlan]:
     """Project the run through every enabled stage and price each stage's work.
 
     Items that later stages will see do not exist yet: their number is projected from the
-    items before them (keywords per cluster, ideas per cluster, words per article).
+    items before them (keywords per cluster, ideas per cluster, and each article the length
+    the site's content profile aims at, `words_per_article`).
     """
     prices = settings.prices
     by_number = {p.number: p.model_copy() for p in plans}
@@ -95,7 +102,7 @@ def estimate_stages(
     )
     images = images if enabled(6) else 0
 
-    words_cost = prices.per_100_words * math.ceil(settings.estimate_words_per_article / 100)
+    words_cost = prices.per_100_words * math.ceil(words_per_article / 100)
     costs = {
         1: prices.cluster_batch * math.ceil(keywords / max(by_number[1].batch_size, 1)),
         2: prices.idea * clusters * settings.ideas_per_cluster,
@@ -111,9 +118,13 @@ def estimate_stages(
 
 
 def build_plan(
-    config: AutomationConfig, snapshot: dict[str, int], balance: Decimal, settings: Settings
+    config: AutomationConfig,
+    snapshot: dict[str, int],
+    balance: Decimal,
+    settings: Settings,
+    words_per_article: int = DEFAULT_WORDS_PER_ARTICLE,
 ) -> RunPlan:
-    stages = estimate_stages(stage_plans(config), snapshot, settings)
+    stages = estimate_stages(stage_plans(config), snapshot, settings, words_per_article)
     estimate = sum((s.estimate for s in stages), Decimal("0"))
     return RunPlan(
         stages=stages,
@@ -132,4 +143,5 @@ def plan_for_site(session: Session, site: Site, settings: Settings) -> RunPlan:
     account = session.get(Account, site.account_id)
     balance = account.credit_balance if account else Decimal(0)
     snapshot = capture_snapshot(session, site.id or 0, settings.item_max_attempts)
-    return build_plan(config, snapshot, balance, settings)
+    words = writing_profile(session, site.id or 0).target_words
+    return build_plan(config, snapshot, balance, settings, words)

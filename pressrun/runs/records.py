@@ -21,7 +21,7 @@ from pressrun.models import Account, AutomationConfig, AutomationRun, BatchItemR
 from pressrun.models.automation import RunStatus
 from pressrun.models.base import utcnow
 from pressrun.runs.planning import build_plan, capture_snapshot
-from pressrun.services.site_config import get_or_create_config
+from pressrun.services.site_config import get_or_create_config, writing_profile
 from pressrun.stages.common import add_log
 
 
@@ -68,7 +68,8 @@ def prepare_run(sessions: SessionFactory, settings: Settings, req: PrepareReques
         if run is not None and run.plan:
             return RunPlan.model_validate(run.plan)
         snapshot = capture_snapshot(session, site.id or 0, settings.item_max_attempts)
-        plan = build_plan(config, snapshot, account.credit_balance, settings)
+        words = writing_profile(session, site.id or 0).target_words
+        plan = build_plan(config, snapshot, account.credit_balance, settings, words)
         run = ensure_run_row(session, req, config.id)
         run.current_stage = 1
         run.estimated_credits = plan.required

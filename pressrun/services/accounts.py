@@ -15,6 +15,7 @@ from pressrun.models import (
     AutomationRun,
     Cluster,
     Content,
+    ContentProfile,
     CreditLedger,
     Idea,
     Image,
@@ -91,6 +92,7 @@ def delete_site(session: Session, site: Site) -> None:
         (AutomationRun, AutomationRun.site_id == site_id),
         (AutomationConfig, AutomationConfig.site_id == site_id),
         (PublishingSettings, PublishingSettings.site_id == site_id),
+        (ContentProfile, ContentProfile.site_id == site_id),
     ):
         session.execute(sa.delete(model).where(condition))  # type: ignore[arg-type]
     session.execute(

@@ -34,6 +34,7 @@ from pressrun.contracts.run import AI_STAGES, BATCHED_STAGES, STAGE_NAMES
 from pressrun.errors import FieldError
 from pressrun.models import (
     AutomationConfig,
+    ContentProfile,
     PublishingSettings,
     Site,
 )
@@ -48,6 +49,7 @@ from pressrun.services.settings_rules import (
     AwareDatetime,
     BatchSize,
     BudgetPct,
+    ContentProfileIn,
     Delay,
     Errors,
     FrequencyName,
@@ -60,6 +62,7 @@ from pressrun.services.settings_rules import (
     TimeZoneName,
     Weekdays,
     stage_column,
+    words_range_error,
 )
 from pressrun.services.settings_view import (
     CONFIG_READ_ONLY,
@@ -67,6 +70,7 @@ from pressrun.services.settings_view import (
     unified_json,
 )
 from pressrun.services.site_config import (
+    content_profile,
     get_or_create_config,
     missing_credentials,
     publishing_settings,
@@ -263,7 +267,17 @@ _SCHEDULE_COLUMNS = {
     "timezone": ("site", "timezone"),
 }
 _DELAY_COLUMNS = {"within_stage": "within_stage_delay", "between_stage": "between_stage_delay"}
-SECTIONS = ("site_id", "schedule", "automation", "capacity", "ai", "stages", "delays", "publishing")
+SECTIONS = (
+    "site_id",
+    "schedule",
+    "automation",
+    "capacity",
+    "ai",
+    "stages",
+    "delays",
+    "publishing",
+    "content_profile",
+)
 
 
 StageHandler = Callable[[Loc, int, str, Any], None]
@@ -277,10 +291,16 @@ class _UnifiedPatch:
         site: Site,
         config: AutomationConfig,
         publishing: PublishingSettings,
+        profile: ContentProfile,
         settings: Settings,
     ) -> None:
-        self.rows: dict[str, SQLModel] = {"site": site, "config": config, "publishing": publishing}
-        self.current = unified_json(site, config, publishing, settings)
+        self.rows: dict[str, SQLModel] = {
+            "site": site,
+            "config": config,
+            "publishing": publishing,
+            "profile": profile,
+        }
+        self.current = unified_json(site, config, publishing, profile, settings)
         self.settings = settings
         self.errors: Errors = []
         self.edits: list[tuple[Loc, str, str, Any]] = []
@@ -330,8 +350,23 @@ class _UnifiedPatch:
                     self.edit((*loc, name), "publishing", name, v)
                     if name == "publisher":
                         self._check_publisher((*loc, name), v)
+            elif key == "content_profile":
+                self.profile(loc, value)
             else:
                 self.error(loc, f"unknown field: sections are {', '.join(SECTIONS)}")
+
+    def profile(self, loc: Loc, value: Any) -> None:
+        data = _validate(ContentProfileIn, value, loc, self.errors)
+        if data is None:
+            return
+        for name, v in data.items():
+            self.edit((*loc, name), "profile", name, v)
+        stored = self.current["content_profile"]
+        low = data.get("target_words_min", stored["target_words_min"])
+        high = data.get("target_words_max", stored["target_words_max"])
+        wrong = words_range_error(low, high, set(data))
+        if wrong is not None:
+            self.error((*loc, wrong[0]), wrong[1])
 
     def schedule(self, loc: Loc, value: Any) -> None:
         for name, v in (_validate(_ScheduleIn, value, loc, self.errors) or {}).items():
@@ -445,14 +480,17 @@ def apply_unified_patch(
     `schedule.timezone` a known IANA zone (it is the site's time zone);
     `publishing.daily_publish_limit` 0-100, `publish_days` a non-empty set of mon..sun,
     `time_slots` a non-empty list of distinct "HH:MM", `publisher` folder, wordpress or
-    webhook. A setting a stage lacks must be null or absent. Read-only values (`site_id`,
-    `next_run_at`, `last_run_at`, stage names, `capacity.total_items_per_run`, AI model names)
-    are accepted when unchanged and refused otherwise. Raises FieldError naming every bad field.
+    webhook; `content_profile` by `ContentProfileIn`'s rules, its length range checked
+    against the stored value of the end left out. A setting a stage lacks must be null or
+    absent. Read-only values (`site_id`, `next_run_at`, `last_run_at`, stage names,
+    `capacity.total_items_per_run`, AI model names) are accepted when unchanged and refused
+    otherwise. Raises FieldError naming every bad field.
     """
     _not_an_object(payload)
     config = get_or_create_config(session, site)
     publishing = publishing_settings(session, site.id or 0)
-    patch = _UnifiedPatch(site, config, publishing, settings)
+    profile = content_profile(session, site.id or 0)
+    patch = _UnifiedPatch(site, config, publishing, profile, settings)
     patch.check(payload)
     changes = patch.changes()
     if patch.errors:

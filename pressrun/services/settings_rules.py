@@ -13,14 +13,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
 )
 
+from pressrun.ai.base import PointOfView
 from pressrun.contracts.run import AI_STAGES, BATCHED_STAGES
 from pressrun.models.automation import PER_RUN_LIMIT_FIELDS
+from pressrun.models.profile import (
+    AUDIENCE_MAX,
+    AVOID_ITEM_MAX,
+    AVOID_ITEMS_MAX,
+    BRAND_NAME_MAX,
+    HOUSE_STYLE_MAX,
+    LANGUAGE_MAX,
+    TARGET_WORDS_HIGHEST,
+    TARGET_WORDS_LOWEST,
+    TONE_MAX,
+)
 
 Loc = tuple[str | int, ...]
 Errors = list[tuple[Loc, str]]
@@ -130,6 +143,81 @@ STRICT = ConfigDict(extra="forbid", strict=True)
 UNSET: Any = None
 
 DATETIME = TypeAdapter(datetime)
+
+# A BCP 47 language tag's common shape: language[-script][-region] ("en", "en-GB", "pt-BR",
+# "zh-Hans", "sr-Latn-RS", "es-419").
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$"
+
+
+def _language_tag(tag: str) -> str:
+    """The tag in its usual case: "pt-br" is "pt-BR", "ZH-HANS" is "zh-Hans"."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.title() if len(part) == 4 else part.upper())
+    return "-".join(out)
+
+
+def _stripped(value: str) -> str:
+    return value.strip()
+
+
+def _avoid_list(terms: list[str]) -> list[str]:
+    """Each term once (compared without case), in the order given."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for term in terms:
+        if term.casefold() not in seen:
+            seen.add(term.casefold())
+            kept.append(term)
+    return kept
+
+
+LanguageTag = Annotated[
+    str, Field(max_length=LANGUAGE_MAX, pattern=LANGUAGE_TAG), AfterValidator(_language_tag)
+]
+Trimmed = AfterValidator(_stripped)
+AudienceText = Annotated[str, Field(max_length=AUDIENCE_MAX), Trimmed]
+ToneText = Annotated[str, Field(max_length=TONE_MAX), Trimmed]
+BrandName = Annotated[str, Field(max_length=BRAND_NAME_MAX), Trimmed]
+HouseStyleText = Annotated[str, Field(max_length=HOUSE_STYLE_MAX), Trimmed]
+TargetWords = Annotated[int, Field(ge=TARGET_WORDS_LOWEST, le=TARGET_WORDS_HIGHEST)]
+AvoidTerm = Annotated[str, Field(min_length=1, max_length=AVOID_ITEM_MAX, pattern=r"\S"), Trimmed]
+AvoidList = Annotated[
+    list[AvoidTerm], Field(max_length=AVOID_ITEMS_MAX), AfterValidator(_avoid_list)
+]
+
+
+class ContentProfileIn(BaseModel):
+    """A site's content profile, any of its fields (the unified settings' `content_profile`).
+
+    `language` a BCP 47 tag (language[-script][-region]); `audience` up to 300 characters,
+    `tone` 200, `brand_name` 100, `house_style` 2000; `point_of_view` one of
+    first_person_singular, first_person_plural, second_person, third_person; the target length
+    300 to 5000 words, `target_words_min` at most `target_words_max` (`words_range_error`);
+    `avoid` up to 50 topics or claims of 1 to 200 characters. Text is trimmed.
+    """
+
+    model_config = STRICT
+
+    language: LanguageTag = UNSET
+    audience: AudienceText = UNSET
+    tone: ToneText = UNSET
+    point_of_view: PointOfView = UNSET
+    target_words_min: TargetWords = UNSET
+    target_words_max: TargetWords = UNSET
+    brand_name: BrandName = UNSET
+    avoid: AvoidList = UNSET
+    house_style: HouseStyleText = UNSET
+
+
+def words_range_error(low: int, high: int, sent: set[str]) -> tuple[str, str] | None:
+    """The field to blame, and why, when a profile's length range is upside down: the minimum
+    when it was sent (or both were), else the maximum."""
+    if low <= high:
+        return None
+    name = "target_words_min" if "target_words_min" in sent or not sent else "target_words_max"
+    return name, f"target_words_min ({low}) must not exceed target_words_max ({high})"
 
 
 def iso_time(value: datetime | None) -> str | None:

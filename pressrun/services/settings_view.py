@@ -11,6 +11,7 @@ from pressrun.config import Settings
 from pressrun.contracts.run import BATCHED_STAGES, STAGE_NAMES
 from pressrun.models import (
     AutomationConfig,
+    ContentProfile,
     DefaultAutomationConfig,
     PublishingSettings,
     Site,
@@ -23,6 +24,8 @@ from pressrun.services.settings_rules import (
     stage_column,
 )
 from pressrun.services.site_config import (
+    PROFILE_FIELDS,
+    content_profile,
     get_or_create_config,
     publishing_settings,
 )
@@ -122,8 +125,19 @@ def _total_items_per_run(config: AutomationConfig) -> int | None:
     return None if any(limit == 0 for limit in limits) else sum(limits)
 
 
+def profile_json(profile: ContentProfile) -> dict[str, Any]:
+    return {
+        name: (list(v) if isinstance(v := getattr(profile, name), list) else v)
+        for name in PROFILE_FIELDS
+    }
+
+
 def unified_json(
-    site: Site, config: AutomationConfig, publishing: PublishingSettings, settings: Settings
+    site: Site,
+    config: AutomationConfig,
+    publishing: PublishingSettings,
+    profile: ContentProfile,
+    settings: Settings,
 ) -> dict[str, Any]:
     stages = [stage_json(config, n) for n in STAGE_NAMES]
     return {
@@ -168,6 +182,7 @@ def unified_json(
             name: (list(v) if isinstance(v := getattr(publishing, name), list) else v)
             for name in PUBLISHING_FIELDS
         },
+        "content_profile": profile_json(profile),
     }
 
 
@@ -188,13 +203,25 @@ def unified_settings(session: Session, site: Site, settings: Settings) -> dict[s
      "delays": {"within_stage": 3, "between_stage": 5},
      "publishing": {"auto_approval_enabled": false, "auto_publish_enabled": false,
                     "daily_publish_limit": 3, "publish_days": ["mon", …], "time_slots":
-                    ["09:00", …], "publisher": "folder"}}
+                    ["09:00", …], "publisher": "folder"},
+     "content_profile": {"language": "en", "audience": "", "tone": "clear, friendly, practical",
+                         "point_of_view": "second_person", "target_words_min": 900,
+                         "target_words_max": 1500, "brand_name": "", "avoid": [],
+                         "house_style": ""}}
     ```
 
     A per-run limit of 0 means unlimited. `total_items_per_run` sums the limits of the enabled
     stages 1-6 and is null when one of them is unlimited. A setting a stage does not have is
     null (stage 7's batch size and limit, stages 3 and 7's testing flag and budget). An AI
-    stage's `model` is the one a run would use: live, or testing with `use_testing`.
+    stage's `model` is the one a run would use: live, or testing with `use_testing`. The
+    content profile is what every text stage writes to (`pressrun.ai.base.WritingProfile`).
     """
     config = get_or_create_config(session, site)
-    return unified_json(site, config, publishing_settings(session, site.id or 0), settings)
+    site_id = site.id or 0
+    return unified_json(
+        site,
+        config,
+        publishing_settings(session, site_id),
+        content_profile(session, site_id),
+        settings,
+    )

@@ -1,7 +1,8 @@
 """A site's stored settings rows, made from the admin defaults the first time they are needed.
 
-The one place that answers "what are this site's automation config and publishing settings":
-the API, stage 7, the calendar and the schedules all read them through here.
+The one place that answers "what are this site's automation config, publishing settings and
+content profile": the API, the stages, the calendar and the schedules all read them through
+here.
 """
 
 from __future__ import annotations
@@ -10,8 +11,15 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from pressrun.ai.base import WritingProfile
 from pressrun.errors import FieldError
-from pressrun.models import AutomationConfig, DefaultAutomationConfig, PublishingSettings, Site
+from pressrun.models import (
+    AutomationConfig,
+    ContentProfile,
+    DefaultAutomationConfig,
+    PublishingSettings,
+    Site,
+)
 from pressrun.models.automation import StageColumns
 from pressrun.models.base import utcnow
 from pressrun.sealing import Sealer
@@ -79,6 +87,29 @@ def publishing_settings(session: Session, site_id: int) -> PublishingSettings:
     session.add(created)
     session.flush()
     return created
+
+
+def content_profile(session: Session, site_id: int) -> ContentProfile:
+    """The site's content profile, made with the defaults if it has none."""
+    found = session.exec(select(ContentProfile).where(ContentProfile.site_id == site_id)).first()
+    if found is not None:
+        return found
+    created = ContentProfile(site_id=site_id)
+    session.add(created)
+    session.flush()
+    return created
+
+
+PROFILE_FIELDS = tuple(WritingProfile.model_fields)
+
+
+def writing_profile(session: Session, site_id: int) -> WritingProfile:
+    """The site's content profile as the text stages hand it to the provider; the defaults
+    when it has none yet (read only: parallel batches never race to create the row)."""
+    row = session.exec(select(ContentProfile).where(ContentProfile.site_id == site_id)).first()
+    if row is None:
+        return WritingProfile()
+    return WritingProfile.model_validate({name: getattr(row, name) for name in PROFILE_FIELDS})
 
 
 def missing_credentials(row: PublishingSettings, publisher: str) -> list[str]:

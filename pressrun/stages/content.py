@@ -13,6 +13,7 @@ from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Content, Task
 from pressrun.models.base import utcnow
 from pressrun.models.content import TaskStatus
+from pressrun.services.site_config import writing_profile
 from pressrun.stages.common import (
     WHOLE,
     ItemWriter,
@@ -48,16 +49,18 @@ def _load(
     session: Session,
     site_id: int,
     limit: int,
-    target_words: int,
     retry: Retry,
     share: Share = WHOLE,
 ) -> list[ArticleBrief]:
+    """The next tasks, each to be written to the site's content profile (its length the middle
+    of the profile's range)."""
     tasks = session.exec(
         select(Task)
         .where(Task.site_id == site_id, _queue(retry), *in_share(col(Task.id), share))
         .order_by(col(Task.id))
         .limit(limit)
     ).all()
+    profile = writing_profile(session, site_id)
     return [
         ArticleBrief(
             task_id=t.id or 0,
@@ -66,7 +69,8 @@ def _load(
             outline=t.outline,
             target_keyword=t.target_keyword,
             keywords=t.keywords,
-            target_words=target_words,
+            target_words=profile.target_words,
+            profile=profile,
         )
         for t in tasks
     ]
@@ -133,9 +137,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     return await run_item_batch(
         deps,
         req,
-        load=lambda s: _load(
-            s, req.site_id, req.limit, settings.estimate_words_per_article, retry, share_of(req)
-        ),
+        load=lambda s: _load(s, req.site_id, req.limit, retry, share_of(req)),
         call=call,
         cost=lambda d: article_cost(count_words(d.body), price),
         writer=_ArticleWriter(req, price, retry, f"{deps.provider.name}:{model}"),

@@ -22,6 +22,7 @@ from pressrun.embeddings.base import Embedder, from_bytes
 from pressrun.models import Cluster, Idea, Keyword, KeywordEmbedding
 from pressrun.models.content import ClusterStatus
 from pressrun.services.keywords import normal_keyword
+from pressrun.services.site_config import writing_profile
 from pressrun.stages.common import (
     ItemWriter,
     Retry,
@@ -98,6 +99,7 @@ def _load(
         .order_by(col(Cluster.id))
         .limit(limit)
     ).all()
+    profile = writing_profile(session, site_id)
     planned = []
     for cluster in clusters:
         keywords = list(
@@ -122,6 +124,7 @@ def _load(
             description=cluster.description,
             intent=cluster.intent,
             keywords=keywords,
+            profile=profile,
         )
         planned.append(_Planned(brief=brief, ideas=ideas))
     return planned

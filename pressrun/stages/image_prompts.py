@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from pressrun.ai.base import ArticleDraft, ImagePromptDraft
+from pressrun.ai.base import ArticleDraft, ImagePromptDraft, WritingProfile
 from pressrun.contracts.run import BatchRequest, BatchResult
 from pressrun.models import Content, ImagePrompt
 from pressrun.models.content import ContentStatus, ImageKind
+from pressrun.services.site_config import writing_profile
 from pressrun.stages.common import (
     WHOLE,
     ItemWriter,
@@ -118,8 +119,16 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     model = deps.settings.model_for(STAGE, testing=req.use_testing)
     retry = Retry.of(deps, req)
 
+    profile: list[WritingProfile] = []
+
+    def load(session: Session) -> list[_Article]:
+        profile[:] = [writing_profile(session, req.site_id)]
+        return _load(session, req.site_id, req.limit, retry, share_of(req))
+
     async def call(item: _Article) -> list[ImagePromptDraft]:
-        prompts = await deps.provider.image_prompts(item[1], in_article=in_article, model=model)
+        prompts = await deps.provider.image_prompts(
+            item[1], in_article=in_article, model=model, profile=profile[0]
+        )
         featured = [p for p in prompts if p.kind == "featured"][:1]
         inline = [p for p in prompts if p.kind == "in_article"][:in_article]
         return featured + inline
@@ -127,7 +136,7 @@ async def run_batch(deps: StageDeps, req: BatchRequest) -> BatchResult:
     return await run_item_batch(
         deps,
         req,
-        load=lambda s: _load(s, req.site_id, req.limit, retry, share_of(req)),
+        load=load,
         call=call,
         cost=lambda o: price * len(o),
         writer=_PromptWriter(req, price, pending_content, retry),

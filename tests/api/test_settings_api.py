@@ -116,6 +116,7 @@ async def test_unified_settings_shape(
         "stages",
         "delays",
         "publishing",
+        "content_profile",
     }
     assert body["site_id"] == site["id"]
     schedule = body["schedule"]

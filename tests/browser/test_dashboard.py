@@ -345,6 +345,59 @@ def test_settings_saved_reloaded_and_field_errors(
     assert reset["schedule"]["enabled"] is defaults["automation"]["enabled"]
 
 
+def test_content_profile_saved_and_a_field_error(
+    stack: Stack, open_dashboard: OpenDashboard
+) -> None:
+    api = stack.api()
+    site = api.site("Profile site", keywords=0)
+    page = open_dashboard(api.key)
+    page.goto(f"/sites/{site}/settings")
+    expect(page.get_by_role("heading", name="Content profile")).to_be_visible()
+    page.get_by_label("Language", exact=True).fill("pt-br")
+    page.get_by_label("Audience", exact=True).fill("home baristas")
+    page.get_by_label("Tone and voice", exact=True).fill("dry, exact")
+    page.get_by_label("Point of view", exact=True).select_option("first_person_plural")
+    page.get_by_label("Shortest article (words)", exact=True).fill("600")
+    page.get_by_label("Longest article (words)", exact=True).fill("800")
+    page.get_by_label("Brand name", exact=True).fill("Bean There")
+    page.get_by_label("Topics and claims to avoid", exact=True).fill("medical claims\n\ndetox")
+    page.get_by_label("House style", exact=True).fill("Metric units.")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    stored = api.call("GET", f"/api/v1/integration/sites/{site}/unified-settings/")
+    assert stored["content_profile"] == {
+        "language": "pt-BR",
+        "audience": "home baristas",
+        "tone": "dry, exact",
+        "point_of_view": "first_person_plural",
+        "target_words_min": 600,
+        "target_words_max": 800,
+        "brand_name": "Bean There",
+        "avoid": ["medical claims", "detox"],
+        "house_style": "Metric units.",
+    }
+    page.reload()
+    expect(page.get_by_label("Language", exact=True)).to_have_value("pt-BR")
+    expect(page.get_by_label("Topics and claims to avoid", exact=True)).to_have_value(
+        "medical claims\ndetox"
+    )
+
+    # The shortest above the longest: the error beside the field, nothing saved.
+    shortest = page.get_by_label("Shortest article (words)", exact=True)
+    shortest.fill("900")
+    page.get_by_role("button", name="Save settings").click()
+    expect(shortest).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{shortest.get_attribute('id')}-error")).to_contain_text(
+        "must not exceed target_words_max (800)"
+    )
+    expect(page.locator(".error-summary")).to_contain_text("1 value needs attention")
+    expect(shortest).to_be_focused()
+    screenshot(page, "settings-profile-error")
+    after = api.call("GET", f"/api/v1/integration/sites/{site}/unified-settings/")
+    assert after["content_profile"]["target_words_min"] == 600
+
+
 def test_history_filters_pages_and_opens_a_run(stack: Stack, open_dashboard: OpenDashboard) -> None:
     api = stack.api()
     quick: dict[str, Any] = {f"stage_{n}_enabled": False for n in (4, 5, 6)}

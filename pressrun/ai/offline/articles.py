@@ -14,6 +14,7 @@ from pressrun.ai.base import (
     TITLE_MAX,
     ArticleBrief,
     ArticleDraft,
+    WritingProfile,
     count_words,
 )
 from pressrun.ai.offline.grammar import Keyword, keyword, on_topic
@@ -38,6 +39,7 @@ from pressrun.ai.text import (
     heading_phrase,
     is_question,
     join_phrases,
+    mentions_any,
     sentence_case,
     slugify,
     title_case,
@@ -45,6 +47,30 @@ from pressrun.ai.text import (
 )
 
 OFFLINE_NOTE = "> Draft generated offline by pressrun (no AI model was called)."
+
+
+def offline_note(profile: WritingProfile) -> str:
+    """The note opening every offline draft, saying what of the site's content profile it
+    could not follow: it writes English template prose, in its own voice."""
+    cannot = []
+    if not profile.is_english:
+        cannot.append(f"it writes English only, not {profile.language}")
+    ignored = [
+        label
+        for label, unmet in (
+            ("audience", bool(profile.audience)),
+            ("tone", profile.tone not in ("", WritingProfile().tone)),
+            ("point of view", profile.point_of_view != WritingProfile().point_of_view),
+            ("house style", bool(profile.house_style)),
+        )
+        if unmet
+    ]
+    if ignored:
+        cannot.append(f"it does not follow the profile's {join_phrases(ignored)}")
+    if not cannot:
+        return OFFLINE_NOTE
+    return f"{OFFLINE_NOTE[:-1]}: {'; '.join(cannot)}."
+
 
 # Slots that belong to the brief itself; a template with none of them gets a lead naming one.
 _OWN_SLOTS = ("{kw}", "{topic}", "{query}", "{q}", "{sub}")
@@ -80,6 +106,7 @@ class _Writer:
     topic: str
     nouns: list[Keyword]
     questions: list[Keyword]
+    avoid: Sequence[str] = ()
     seen: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -130,6 +157,8 @@ class _Writer:
             text = fill(template, kw=noun, q=question, **slots)
             if lead := ("" if "{q}" in template else self._lead(template, slots)):
                 text = lead + text[:1].lower() + text[1:]
+            if mentions_any(text, self.avoid):
+                continue
             if normalised(text) not in self.seen:
                 self.seen.add(normalised(text))
                 used.add(template)
@@ -150,7 +179,9 @@ def write_article(brief: ArticleBrief) -> ArticleDraft:
     """Template prose sized to `brief.target_words`, under the brief's outline when it has one.
 
     It writes about the target keyword and those of the brief's other keywords that share its
-    topic; no sentence is written twice."""
+    topic; no sentence is written twice. Of the content profile it follows the length, names
+    the brand once and writes no sentence naming an avoided topic; its opening note says what
+    else it could not follow (`offline_note`)."""
     queries = unique_texts([brief.target_keyword, *brief.keywords])
     query = queries[0] if queries else brief.title.strip() or f"article {brief.task_id}"
     keywords = [
@@ -160,13 +191,16 @@ def write_article(brief: ArticleBrief) -> ArticleDraft:
     topic = nouns[0].noun
     title = fit(brief.title.strip() or title_case(topic), TITLE_MAX)
     picker = HashPicker("article", brief.task_id, title, query, brief.target_words)
-    writer = _Writer(picker, topic, nouns, [k for k in keywords if k.is_question])
+    profile = brief.profile
+    writer = _Writer(
+        picker, topic, nouns, [k for k in keywords if k.is_question], avoid=profile.avoid
+    )
     phrases = [k.noun for k in nouns]
     headings = _section_headings(brief.outline, topic, phrases, brief.target_words)
     slots = {"topic": topic, "query": query}
     return ArticleDraft(
         title=title,
-        body=_article_body(headings, writer, slots, brief.target_words),
+        body=_article_body(headings, writer, slots, brief.target_words, profile),
         meta_description=_meta_description(query, headings, picker),
         slug=slugify(title) or slugify(query) or f"article-{brief.task_id}",
     )
@@ -188,14 +222,18 @@ def _section_headings(
 
 
 def _article_body(
-    headings: Sequence[str], writer: _Writer, slots: dict[str, str], target_words: int
+    headings: Sequence[str],
+    writer: _Writer,
+    slots: dict[str, str],
+    target_words: int,
+    profile: WritingProfile,
 ) -> str:
     picker = writer.picker
     sub_deck = SentenceDeck(SUB_SENTENCES, picker)
     subs_each = min(3, max(1, round(target_words / len(headings) / 150)))
 
     blocks: list[str | _Slot] = [
-        OFFLINE_NOTE,
+        offline_note(profile),
         _Slot(1.0, SentenceDeck(INTRO_SENTENCES, picker), slots=slots),
     ]
     for heading in headings:
@@ -208,7 +246,11 @@ def _article_body(
                 f"### {sub_heading}",
                 _Slot(1.2, writer.body, opener=sub_deck, slots=sub_slots),
             ]
-    blocks.append(_Slot(0.7, SentenceDeck(CLOSING_SENTENCES, picker), slots=slots))
+    closing = _Slot(0.7, SentenceDeck(CLOSING_SENTENCES, picker), slots=slots)
+    if profile.brand_name:
+        # The brand, once, opening the closing paragraph's place.
+        blocks.append(f"This guide comes from {profile.brand_name}.")
+    blocks.append(closing)
     return "\n\n".join(_fill_blocks(blocks, target_words, writer)) + "\n"
 
 

@@ -10,6 +10,7 @@ from pressrun.ai.text import (
     fill,
     fit,
     join_phrases,
+    mentions_any,
     sentence_case,
     subject,
     title_case,
@@ -33,7 +34,9 @@ def _angles_for(intent: str) -> list[Angle]:
 
 def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
     """Up to `count` ideas, each a distinct (angle, target keyword) pair from the cluster; the
-    first takes the angle of the cluster's intent and targets its head keyword."""
+    first takes the angle of the cluster's intent and targets its head keyword. None names a
+    topic the site's profile avoids (an idea whose title would is left out)."""
+    avoid = cluster.profile.avoid
     keywords = unique_texts(cluster.keywords) or unique_texts([cluster.name]) or ["this topic"]
     angles = _angles_for(cluster.intent)
     ideas: list[IdeaDraft] = []
@@ -55,10 +58,10 @@ def generate_ideas(cluster: ClusterBrief, count: int) -> list[IdeaDraft]:
         else:
             slots = brief_slots = {"kw": subject(keyword), "n": n}
             title = fit(fill(picker.choice(angle.titles), **slots), TITLE_MAX)
-        if title.lower() in seen:
+        if title.lower() in seen or mentions_any(title, avoid):
             continue
         seen.add(title.lower())
-        related = [k for k in keywords if k != keyword][:4]
+        related = [k for k in keywords if k != keyword and not mentions_any(k, avoid)][:4]
         also = f" Also cover: {join_phrases(related)}." if related else ""
         ideas.append(
             IdeaDraft(

@@ -13,6 +13,7 @@ from pressrun.ai.base import (
     GeneratedImage,
     IdeaDraft,
     ImagePromptDraft,
+    WritingProfile,
 )
 from pressrun.ai.offline.articles import write_article
 from pressrun.ai.offline.ideas import generate_ideas
@@ -46,8 +47,14 @@ class OfflineProvider:
         return write_article(brief)
 
     async def image_prompts(
-        self, article: ArticleDraft, *, in_article: int, model: str
+        self,
+        article: ArticleDraft,
+        *,
+        in_article: int,
+        model: str,
+        profile: WritingProfile | None = None,
     ) -> list[ImagePromptDraft]:
+        # English alt text whatever the profile's language (the article's note says so).
         return image_prompts(article, in_article)
 
     async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:

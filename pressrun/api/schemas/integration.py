@@ -11,7 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from pressrun.ai.base import PointOfView
 from pressrun.services.settings_patch import SECTIONS
+from pressrun.services.settings_rules import ContentProfileIn
 
 
 class StageSettingsOut(BaseModel):
@@ -102,6 +104,20 @@ class PublishingOut(DefaultPublishingOut):
     publisher: str
 
 
+class ContentProfileOut(BaseModel):
+    """What every text stage writes to: the language, the reader, the voice, the length."""
+
+    language: str = Field(description="A BCP 47 tag: language[-script][-region], e.g. en-GB.")
+    audience: str = Field(description="Who the articles are for.")
+    tone: str = Field(description="Tone and voice.")
+    point_of_view: PointOfView
+    target_words_min: int = Field(description="Shortest article to aim for, in words.")
+    target_words_max: int = Field(description="Longest article to aim for, in words.")
+    brand_name: str = Field(description="Mentioned by name where it fits; empty for none.")
+    avoid: list[str] = Field(description="Topics or claims the articles never make.")
+    house_style: str = Field(description="House-style notes for the writer.")
+
+
 class UnifiedSettingsOut(BaseModel):
     """A site's settings as the settings screen shows them, one section per card."""
 
@@ -112,6 +128,21 @@ class UnifiedSettingsOut(BaseModel):
     stages: list[NamedStageSettingsOut]
     delays: DelaysOut
     publishing: PublishingOut
+    content_profile: ContentProfileOut
+
+
+def _profile_schema() -> dict[str, Any]:
+    schema = ContentProfileIn.model_json_schema()
+    schema.pop("title", None)
+    schema["description"] = (
+        "Any of the content profile's fields. The target length is 300-5000 words with "
+        "target_words_min at most target_words_max (checked against the stored value of the "
+        "one left out); text is trimmed; avoided topics are kept once each."
+    )
+    for prop in schema["properties"].values():
+        prop.pop("default", None)
+        prop.pop("title", None)
+    return schema
 
 
 # The unified-settings PATCH body: any of the sections GET answers (stages by `number`), each
@@ -122,7 +153,10 @@ UNIFIED_PATCH_BODY: dict[str, Any] = {
             "application/json": {
                 "schema": {
                     "type": "object",
-                    "properties": {section: {} for section in SECTIONS},
+                    "properties": {
+                        section: (_profile_schema() if section == "content_profile" else {})
+                        for section in SECTIONS
+                    },
                     "additionalProperties": False,
                 }
             }

@@ -26,6 +26,7 @@ from pressrun.ai.base import (
     ClusterBrief,
     ClusterCandidate,
     KeywordInput,
+    WritingProfile,
     count_words,
 )
 from pressrun.ai.offline import OfflineProvider
@@ -250,6 +251,47 @@ async def test_article_matches_brief(offline: OfflineProvider, target_words: int
     assert "how to use a french press" in article.meta_description.lower()
     assert "french press grind size" in body
     assert "lorem" not in body.lower()
+
+
+def prose(body: str) -> list[str]:
+    """The body's paragraphs: no headings, no note."""
+    return [p for p in body.split("\n\n") if p.strip() and not p.startswith(("#", ">"))]
+
+
+async def test_article_follows_the_profile_it_can(offline: OfflineProvider) -> None:
+    profile = WritingProfile(
+        target_words_min=600, target_words_max=800, brand_name="Bean There", avoid=["coffee"]
+    )
+    article = await offline.write_article(brief(700, profile=profile), model=MODEL)
+    body = article.body
+    assert abs(count_words(body) - 700) <= 0.15 * 700
+    assert body.count("Bean There") == 1
+    assert all("coffee" not in p.lower() for p in prose(body))
+    # English, in its own voice: the note says nothing it could not follow.
+    assert body.splitlines()[0] == "> Draft generated offline by pressrun (no AI model was called)."
+
+
+async def test_the_offline_note_says_what_it_cannot_follow(offline: OfflineProvider) -> None:
+    profile = WritingProfile(language="pt-BR", audience="baristas", house_style="Short lines.")
+    article = await offline.write_article(brief(300, profile=profile), model=MODEL)
+    assert article.body.splitlines()[0] == (
+        "> Draft generated offline by pressrun (no AI model was called): it writes English "
+        "only, not pt-BR; it does not follow the profile's audience and house style."
+    )
+
+
+async def test_ideas_name_no_avoided_topic(offline: OfflineProvider) -> None:
+    cluster = ClusterBrief(
+        id=1,
+        name="Espresso",
+        keywords=["espresso grinder", "espresso machine", "espresso beans"],
+        profile=WritingProfile(avoid=["machine"]),
+    )
+    ideas = await offline.generate_ideas(cluster, count=10, model=MODEL)
+    assert ideas
+    for idea in ideas:
+        assert "machine" not in idea.title.lower()
+        assert "machine" not in idea.brief.split("Target keyword:")[-1].split(".", 1)[-1]
 
 
 @pytest.mark.parametrize("keyword", ["how to use a french press", "men\u2019s trail shoes"])

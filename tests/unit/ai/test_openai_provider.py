@@ -28,6 +28,7 @@ from pressrun.ai.base import (
     ClusterBrief,
     ClusterCandidate,
     KeywordInput,
+    WritingProfile,
 )
 from pressrun.ai.openai_provider import OpenAIProvider
 from tests.fakes.openai_server import (
@@ -239,6 +240,56 @@ async def test_image_prompts_with_too_few_in_article_prompts_are_repaired(
 
     assert len(drafts) == 3
     assert len(server.requests) == 2
+
+
+PROFILE = WritingProfile(
+    language="pt-BR",
+    audience="home baristas on a budget",
+    tone="dry, exact",
+    point_of_view="first_person_plural",
+    target_words_min=600,
+    target_words_max=800,
+    brand_name="Bean There",
+    avoid=["medical claims", "caffeine pills"],
+    house_style="Metric units only.",
+)
+
+
+async def test_every_text_prompt_carries_the_content_profile(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    cluster = ClusterBrief(id=1, name="Coffee", keywords=["coffee grinder"], profile=PROFILE)
+    await provider.generate_ideas(cluster, count=1, model=MODEL)
+    brief = ArticleBrief(task_id=1, title="Grinders", target_words=700, profile=PROFILE)
+    await provider.write_article(brief, model=MODEL)
+    await provider.image_prompts(ARTICLE, in_article=1, model=MODEL, profile=PROFILE)
+
+    ideas, article, images = server.requests
+    for request in (ideas, article, images):
+        system = request.messages[0]["content"]
+        assert "write in pt-BR" in system
+        assert "Audience: home baristas on a budget" in system
+        assert "Tone and voice: dry, exact" in system
+        assert 'first person plural ("we")' in system
+        assert "the site is Bean There" in system
+        assert '"medical claims"; "caffeine pills"' in system
+        assert "House style: Metric units only." in system
+    assert "Length: 600 to 800 words." in article.messages[0]["content"]
+    sent = article.input
+    assert (sent["target_words"], sent["target_words_min"], sent["target_words_max"]) == (
+        700,
+        600,
+        800,
+    )
+
+
+async def test_the_default_profile_asks_for_english_in_the_second_person(
+    provider: OpenAIProvider, server: FakeOpenAIServer
+) -> None:
+    await provider.write_article(ArticleBrief(task_id=1, title="Tea"), model=MODEL)
+    system = server.requests[0].messages[0]["content"]
+    assert "write in en (BCP 47)" in system and 'addressing the reader as "you"' in system
+    assert "Brand:" not in system and "Never write about" not in system
 
 
 # Output limits: long fields are cut, short meta descriptions asked for again

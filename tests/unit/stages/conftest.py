@@ -21,6 +21,7 @@ from pressrun.ai.base import (
     GeneratedImage,
     IdeaDraft,
     ImagePromptDraft,
+    WritingProfile,
 )
 from pressrun.ai.offline import OfflineProvider
 from pressrun.config import Settings
@@ -48,6 +49,7 @@ from pressrun.models.content import (
     TaskStatus,
 )
 from pressrun.services.accounts import create_account, create_site
+from pressrun.services.site_config import content_profile
 from pressrun.stages.common import Retry, StageDeps
 from tests.helpers import balance, ledger_charges, logs
 
@@ -82,10 +84,17 @@ class FlakyProvider(OfflineProvider):
         return await super().write_article(brief, model=model)
 
     async def image_prompts(
-        self, article: ArticleDraft, *, in_article: int, model: str
+        self,
+        article: ArticleDraft,
+        *,
+        in_article: int,
+        model: str,
+        profile: WritingProfile | None = None,
     ) -> list[ImagePromptDraft]:
         self._check(article.title)
-        return await super().image_prompts(article, in_article=in_article, model=model)
+        return await super().image_prompts(
+            article, in_article=in_article, model=model, profile=profile
+        )
 
     async def generate_image(self, prompt: str, *, model: str, size: str) -> GeneratedImage:
         self._check(prompt)
@@ -123,6 +132,14 @@ class StageSite:
     def with_settings(self, **update: Any) -> StageDeps:
         """The site's deps with some settings changed."""
         return replace(self.deps, settings=self.deps.settings.model_copy(update=update))
+
+    def profile(self, **fields: Any) -> None:
+        """Set fields of the site's content profile (made with the defaults first)."""
+        with transaction(self.sessions) as session:
+            row = content_profile(session, self.site_id)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            session.add(row)
 
     def with_provider(self, provider: AIProvider) -> StageDeps:
         return replace(self.deps, provider=provider)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from pressrun.ai.base import ArticleBrief, ArticleDraft, count_words
+from pressrun.ai.base import ArticleBrief, ArticleDraft, WritingProfile, count_words
 from pressrun.contracts.run import FinishRequest
 from pressrun.db import transaction
 from pressrun.errors import InsufficientCreditsError
@@ -59,15 +59,15 @@ async def test_each_queued_task_becomes_a_draft_charged_per_started_100_words(
     site: StageSite, flaky: FlakyProvider
 ) -> None:
     first, second = site.task("Brewing Green Tea"), site.task("Storing Loose Leaf Tea")
-    deps = site.with_settings(estimate_words_per_article=300)
-    result = await content.run_batch(deps, site.request(4))
+    site.profile(target_words_min=300, target_words_max=300)
+    result = await content.run_batch(site.deps, site.request(4))
 
     assert (result.processed, result.created, result.failed, result.remaining) == (2, 2, 0, 0)
     made = site.rows(Content)
     assert [c.task_id for c in made] == [first, second]
     for article in made:
         assert article.word_count == count_words(article.body)
-        # The offline writer aims at the configured length.
+        # The offline writer aims at the profile's length.
         assert 250 <= article.word_count <= 350
         assert article.status == ContentStatus.DRAFT and not article.image_prompts_done
         assert article.run_id == site.run_id
@@ -85,6 +85,46 @@ async def test_each_queued_task_becomes_a_draft_charged_per_started_100_words(
     assert (progress["tasks_processed"], progress["content_created"]) == (2, 2)
     assert progress["total_words"] == result.words
     assert site.logs() == [f"Wrote 2 articles ({result.words} words)"]
+
+
+class Recording(FlakyProvider):
+    """Keeps every brief it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.briefs: list[ArticleBrief] = []
+
+    async def write_article(self, brief: ArticleBrief, *, model: str) -> ArticleDraft:
+        self.briefs.append(brief)
+        return await super().write_article(brief, model=model)
+
+
+async def test_the_sites_content_profile_reaches_each_brief(site: StageSite) -> None:
+    site.task("Dialling In Espresso")
+    site.profile(
+        language="en-GB",
+        target_words_min=400,
+        target_words_max=700,
+        brand_name="Bean There",
+        avoid=["medical claims"],
+    )
+    provider = Recording()
+    await content.run_batch(site.with_provider(provider), site.request(4))
+    [brief] = provider.briefs
+    assert brief.target_words == 550
+    assert (brief.profile.target_words_min, brief.profile.target_words_max) == (400, 700)
+    assert (brief.profile.language, brief.profile.brand_name) == ("en-GB", "Bean There")
+    assert brief.profile.avoid == ["medical claims"]
+    [article] = site.rows(Content)
+    assert 450 <= article.word_count <= 650 and article.body.count("Bean There") == 1
+
+
+async def test_without_a_stored_profile_the_default_length_is_used(site: StageSite) -> None:
+    site.task("Plain Defaults")
+    provider = Recording()
+    await content.run_batch(site.with_provider(provider), site.request(4))
+    [brief] = provider.briefs
+    assert brief.target_words == 1200 and brief.profile == WritingProfile()
 
 
 @pytest.mark.parametrize(
@@ -111,7 +151,8 @@ async def test_the_testing_model_is_recorded_when_the_stage_uses_it(site: StageS
 async def test_an_item_error_fails_only_that_task(site: StageSite, flaky: FlakyProvider) -> None:
     bad, good = site.task("Broken Brief"), site.task("Fine Brief")
     flaky.fail.add("Broken Brief")
-    deps = site.with_settings(estimate_words_per_article=200)
+    site.profile(target_words_min=300, target_words_max=300)
+    deps = site.deps
     result = await content.run_batch(deps, site.request(4))
 
     assert (result.processed, result.created, result.failed) == (2, 1, 1)
@@ -133,7 +174,8 @@ async def test_a_retryable_error_writes_nothing_and_the_retry_writes_the_batch(
     site.task("First")
     site.task("Second")
     flaky.transient.add("Second")
-    deps = site.with_settings(estimate_words_per_article=200)
+    site.profile(target_words_min=300, target_words_max=300)
+    deps = site.deps
     with pytest.raises(Exception, match="503 for Second"):
         await content.run_batch(deps, site.request(4))
     # The first article was written by the provider but not committed: nothing shows.
@@ -194,7 +236,8 @@ async def test_a_replayed_batch_writes_and_charges_nothing_more(
     site: StageSite, flaky: FlakyProvider
 ) -> None:
     site.task("Only")
-    deps = site.with_settings(estimate_words_per_article=200)
+    site.profile(target_words_min=300, target_words_max=300)
+    deps = site.deps
     first = await content.run_batch(deps, site.request(4, batch=2))
     site.task("Late")
     again = await content.run_batch(deps, site.request(4, batch=2))

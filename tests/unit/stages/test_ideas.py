@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pressrun.ai.base import ClusterBrief, IdeaDraft
+from pressrun.ai.base import ClusterBrief, IdeaDraft, WritingProfile
 from pressrun.contracts.run import BatchResult
 from pressrun.db import transaction
 from pressrun.models import Cluster, Idea
@@ -187,3 +187,30 @@ async def test_only_new_clusters_are_taken_and_no_work_records_no_batch(
     assert result == BatchResult(remaining=0)
     assert flaky.calls == [] and site.rows(Idea) == []
     assert site.batches() == [] and site.charges() == [] and site.logs() == []
+
+
+class ProfileSeen(FlakyProvider):
+    """Keeps the profile of each cluster it is asked about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.profiles: list[WritingProfile] = []
+
+    async def generate_ideas(
+        self, cluster: ClusterBrief, *, count: int, model: str
+    ) -> list[IdeaDraft]:
+        self.profiles.append(cluster.profile)
+        return await super().generate_ideas(cluster, count=count, model=model)
+
+
+async def test_the_sites_content_profile_reaches_the_provider(site: StageSite) -> None:
+    site.cluster(("best electric kettle", 900))
+    site.profile(language="de-DE", audience="tea drinkers", avoid=["cheap"])
+    provider = ProfileSeen()
+    await ideas.run_batch(site.with_provider(provider), site.request(2))
+    [profile] = provider.profiles
+    assert (profile.language, profile.audience, profile.avoid) == (
+        "de-DE",
+        "tea drinkers",
+        ["cheap"],
+    )

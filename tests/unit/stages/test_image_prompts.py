@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pressrun.ai.base import ArticleDraft, ImagePromptDraft
+from pressrun.ai.base import ArticleDraft, ImagePromptDraft, WritingProfile
 from pressrun.db import transaction
 from pressrun.models import Content, ImagePrompt
 from pressrun.models.content import ContentStatus, ItemStatus
@@ -29,7 +29,12 @@ class TooMany(FlakyProvider):
     """Two featured prompts and five in-article ones, in-article first, whatever is asked."""
 
     async def image_prompts(
-        self, article: ArticleDraft, *, in_article: int, model: str
+        self,
+        article: ArticleDraft,
+        *,
+        in_article: int,
+        model: str,
+        profile: WritingProfile | None = None,
     ) -> list[ImagePromptDraft]:
         self._check(article.title)
         inline = [
@@ -180,3 +185,33 @@ async def test_a_partition_takes_only_its_share(site: StageSite) -> None:
     assert result.processed == len(mine) and result.remaining == 0
     assert {p.content_id for p in site.rows(ImagePrompt)} == mine
     assert pending(site) == len(ids) - len(mine)
+
+
+class ProfileSeen(FlakyProvider):
+    """Keeps the profile each article's prompts are asked with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.profiles: list[WritingProfile | None] = []
+
+    async def image_prompts(
+        self,
+        article: ArticleDraft,
+        *,
+        in_article: int,
+        model: str,
+        profile: WritingProfile | None = None,
+    ) -> list[ImagePromptDraft]:
+        self.profiles.append(profile)
+        return await super().image_prompts(
+            article, in_article=in_article, model=model, profile=profile
+        )
+
+
+async def test_the_sites_content_profile_reaches_the_provider(site: StageSite) -> None:
+    site.content("Brewing Green Tea")
+    site.profile(language="fr", avoid=["detox"])
+    provider = ProfileSeen()
+    await image_prompts.run_batch(site.with_provider(provider), site.request(5))
+    [profile] = provider.profiles
+    assert profile is not None and (profile.language, profile.avoid) == ("fr", ["detox"])

@@ -15,6 +15,12 @@ const DAYS = [
   ['sat', 'Saturday'],
   ['sun', 'Sunday'],
 ];
+const POINTS_OF_VIEW = [
+  ['first_person_singular', 'First person singular (I)'],
+  ['first_person_plural', 'First person plural (we)'],
+  ['second_person', 'Second person (you)'],
+  ['third_person', 'Third person'],
+];
 const STAGE_FIELDS = ['enabled', 'batch_size', 'per_run_limit', 'budget_pct', 'use_testing'];
 
 /** A number as typed: a number when it reads as one, else the text itself for the API to refuse. */
@@ -313,6 +319,51 @@ export async function settingsPage({ site, signal }) {
     h('dl', { class: 'facts' }, h('dt', null, 'Publisher'), publisher),
   );
 
+  // --- Content profile ------------------------------------------------------------------------
+  const textInput = (props = {}) => h('input', { type: 'text', autocomplete: 'off', ...props });
+  const language = textInput({ spellcheck: 'false' });
+  const audience = textInput();
+  const tone = textInput();
+  const pointOfView = h(
+    'select',
+    null,
+    POINTS_OF_VIEW.map(([value, label]) => h('option', { value }, label)),
+  );
+  const wordsMin = numberInput();
+  const wordsMax = numberInput();
+  const brandName = textInput();
+  const avoid = h('textarea', { rows: 4 });
+  const houseStyle = h('textarea', { rows: 4 });
+  const profileCard = section(
+    'Content profile',
+    h('p', { class: 'hint' }, 'What every article, idea and image prompt is written to.'),
+    h(
+      'div',
+      { class: 'grid' },
+      field('Language', language, { hint: 'A BCP 47 tag, e.g. en, en-GB, pt-BR, zh-Hans.' }),
+      field('Point of view', pointOfView),
+      field('Shortest article (words)', wordsMin, { hint: '300–5000.' }),
+      field('Longest article (words)', wordsMax, { hint: '300–5000, at least the shortest.' }),
+    ),
+    field('Audience', audience, { hint: 'Who the articles are for (up to 300 characters).' }),
+    field('Tone and voice', tone, { hint: 'Up to 200 characters.' }),
+    field('Brand name', brandName, { hint: 'Named where it fits; leave empty for none.' }),
+    field('Topics and claims to avoid', avoid, { hint: 'One a line, up to 50.' }),
+    field('House style', houseStyle, { hint: 'Notes for the writer (up to 2000 characters).' }),
+  );
+
+  function setProfile(p) {
+    language.value = p.language;
+    audience.value = p.audience;
+    tone.value = p.tone;
+    pointOfView.value = p.point_of_view;
+    wordsMin.value = String(p.target_words_min);
+    wordsMax.value = String(p.target_words_max);
+    brandName.value = p.brand_name;
+    avoid.value = (p.avoid ?? []).join('\n');
+    houseStyle.value = p.house_style;
+  }
+
   // --- values in and out ---------------------------------------------------------------------
   function setValues(s) {
     enabled.checked = Boolean(s.schedule.enabled);
@@ -339,6 +390,7 @@ export async function settingsPage({ site, signal }) {
     betweenDelay.value = String(s.delays.between_stage);
     setPublishing(s.publishing);
     fill(publisher, s.publishing.publisher ?? '—');
+    setProfile(s.content_profile);
     drawCapacity();
   }
 
@@ -390,6 +442,18 @@ export async function settingsPage({ site, signal }) {
     at(['publishing', 'publish_days'], publishDays.el);
     at(['publishing', 'time_slots'], slotsGroup);
     slotInputs.forEach((input, i) => at(['publishing', 'time_slots', i], input));
+    const profileControls = {
+      language,
+      audience,
+      tone,
+      point_of_view: pointOfView,
+      target_words_min: wordsMin,
+      target_words_max: wordsMax,
+      brand_name: brandName,
+      avoid,
+      house_style: houseStyle,
+    };
+    for (const [name, control] of Object.entries(profileControls)) at(['content_profile', name], control);
     const body = {
       schedule: {
         enabled: enabled.checked,
@@ -406,6 +470,17 @@ export async function settingsPage({ site, signal }) {
         daily_publish_limit: typedNumber(dailyLimit),
         publish_days: publishDays.get(),
         time_slots: slotInputs.map((i) => i.value),
+      },
+      content_profile: {
+        language: language.value.trim(),
+        audience: audience.value,
+        tone: tone.value,
+        point_of_view: pointOfView.value,
+        target_words_min: typedNumber(wordsMin),
+        target_words_max: typedNumber(wordsMax),
+        brand_name: brandName.value,
+        avoid: avoid.value.split('\n').map((line) => line.trim()).filter((line) => line !== ''),
+        house_style: houseStyle.value,
       },
     };
     return { body, places };
@@ -426,6 +501,7 @@ export async function settingsPage({ site, signal }) {
     matrixCard,
     delaysCard,
     publishingCard,
+    profileCard,
     h('div', { class: 'actions sticky-actions' }, saveButton, resetButton, verdict),
   );
 
