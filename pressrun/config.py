@@ -34,7 +34,13 @@ POOLS = ("runs", "text", "images", "publish")
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="PRESSRUN_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+        env_prefix="PRESSRUN_",
+        env_file=".env",
+        extra="ignore",
+        env_nested_delimiter="__",
+        # Settings hold keys (secret keys, API keys): an error names the setting, never
+        # echoes the value.
+        hide_input_in_errors=True,
     )
 
     data_dir: Path = Path(".pressrun")

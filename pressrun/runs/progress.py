@@ -269,8 +269,9 @@ _FAILABLE: tuple[tuple[int, Any, Any], ...] = (
 
 
 def failed_items(session: Session, run: AutomationRun, limit: int) -> list[dict[str, Any]]:
-    """The items this run failed on and left failed, each with its reason and attempt count
-    (up to `limit` per stage). An item a later run fixed is no longer listed here."""
+    """The failed items whose last failure was in this run, each with its reason and count of
+    failures (up to `limit` per stage). An item a later run did, or failed again, is listed
+    under that run instead."""
     items: list[dict[str, Any]] = []
     for stage, model, label in _FAILABLE:
         rows = session.exec(

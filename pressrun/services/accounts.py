@@ -13,6 +13,7 @@ from pressrun.models import (
     AutomationConfig,
     AutomationLog,
     AutomationRun,
+    BatchItemResult,
     Cluster,
     Content,
     ContentProfile,
@@ -26,7 +27,7 @@ from pressrun.models import (
     Site,
     Task,
 )
-from pressrun.services.site_config import default_config, get_or_create_config
+from pressrun.services.site_config import content_profile, default_config, get_or_create_config
 
 
 def create_account(session: Session, name: str, credits: Decimal = Decimal("0")) -> Account:
@@ -55,11 +56,13 @@ def grant_credits(session: Session, account: Account, amount: Decimal, *, reason
 def create_site(
     session: Session, account: Account, *, name: str, url: str, timezone: str = "UTC"
 ) -> Site:
-    """A site with its automation config and publishing settings taken from the defaults."""
+    """A site with its automation config, publishing settings and content profile taken from
+    the defaults."""
     site = Site(account_id=account.id or 0, name=name, url=url, timezone=timezone)
     session.add(site)
     session.flush()
     get_or_create_config(session, site)
+    content_profile(session, site.id or 0)
     defaults = default_config(session)
     session.add(
         PublishingSettings(
@@ -82,6 +85,8 @@ def delete_site(session: Session, site: Site) -> None:
     for model, condition in (
         (AutomationLog, col(AutomationLog.run_id).in_(runs)),
         (RunBatch, col(RunBatch.run_id).in_(runs)),
+        # Answers a batch kept after its run ended (an attempt still in flight at the end).
+        (BatchItemResult, col(BatchItemResult.run_id).in_(runs)),
         (Image, Image.site_id == site_id),
         (ImagePrompt, ImagePrompt.site_id == site_id),
         (Content, Content.site_id == site_id),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pressrun.ai.base import WritingProfile
@@ -91,12 +92,18 @@ def publishing_settings(session: Session, site_id: int) -> PublishingSettings:
 
 def content_profile(session: Session, site_id: int) -> ContentProfile:
     """The site's content profile, made with the defaults if it has none."""
-    found = session.exec(select(ContentProfile).where(ContentProfile.site_id == site_id)).first()
+    query = select(ContentProfile).where(ContentProfile.site_id == site_id)
+    found = session.exec(query).first()
     if found is not None:
         return found
     created = ContentProfile(site_id=site_id)
-    session.add(created)
-    session.flush()
+    try:
+        # A savepoint: a concurrent first read that made the row first leaves this
+        # transaction usable, and its row is the one to read.
+        with session.begin_nested():
+            session.add(created)
+    except IntegrityError:
+        return session.exec(query).one()
     return created
 
 

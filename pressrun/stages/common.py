@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -364,8 +364,12 @@ class ItemWriter(ABC, Generic[ItemT, OutT, RowT]):
         return self._adapter.dump_python(output, mode="json")
 
     def recall(self, kept: Any) -> OutT | None:
-        """A kept reply, or None when it can no longer be used (the item is called again)."""
-        return self._adapter.validate_python(kept)
+        """A kept reply, or None when it can no longer be used (the item is called again):
+        kept by an attempt of an older release whose shape has changed since, say."""
+        try:
+            return self._adapter.validate_python(kept)
+        except ValidationError:
+            return None
 
     def begin(self, session: Session) -> None:
         """Read what the whole batch's writes depend on, in the batch's transaction."""

@@ -469,7 +469,7 @@ def test_history_filters_pages_and_opens_a_run(stack: Stack, open_dashboard: Ope
     )
     expect(page.get_by_role("log").locator("li").last).to_contain_text("Run completed")
     expect(page.get_by_role("region", name="Failed items")).to_contain_text(
-        "None: every item this run failed on has since been done."
+        "None: no failed item had its last failure in this run."
     )
     link = page.get_by_role("link", name="Open in the Temporal Web UI")
     href = link.get_attribute("href") or ""

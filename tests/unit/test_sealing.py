@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from pressrun.config import Settings
 from pressrun.errors import SealingError
@@ -77,6 +77,17 @@ def test_settings_read_keys_comma_separated_or_as_json(monkeypatch: pytest.Monke
     assert a not in repr(Settings())
     token = Sealer([a]).seal("s")
     assert build_sealer(Settings()).open(token) == "s"
+
+
+def test_a_malformed_key_list_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = new_key()
+    monkeypatch.setenv("PRESSRUN_SECRET_KEYS", f'["{key}", ')
+    with pytest.raises(ValidationError) as raised:
+        Settings()
+    assert "secret_keys" in str(raised.value)
+    assert key[:8] not in str(raised.value)
 
 
 def test_the_dev_key_file_is_made_once_private_and_reused(tmp_path: Path) -> None:

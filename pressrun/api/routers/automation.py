@@ -311,7 +311,7 @@ def failed_items(
     run_id: RunIdQuery,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many per stage.")] = 200,
 ) -> FailedItemsOut:
-    """The items the run failed on that are still failed, with why and how often."""
+    """The failed items whose last failure was in this run, with why and how often."""
     run = control.run_of_site(session, site.id or 0, run_id)
     return FailedItemsOut(
         run_id=run.id,

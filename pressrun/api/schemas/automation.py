@@ -224,7 +224,7 @@ class FailedItemsOut(BaseModel):
     run_id: str
     max_attempts: int = Field(description="Failures after which no run tries an item again.")
     items: list[FailedItemOut] = Field(
-        description="The items this run failed on that are still failed, by stage."
+        description="The failed items whose last failure was in this run, by stage."
     )
 
 

@@ -12,10 +12,10 @@ from pressrun.ai.base import ArticleBrief, ArticleDraft, WritingProfile, count_w
 from pressrun.contracts.run import FinishRequest
 from pressrun.db import transaction
 from pressrun.errors import InsufficientCreditsError
-from pressrun.models import Account, BatchItemResult, Content, Task
+from pressrun.models import Account, BatchItemResult, Content, Site, Task
 from pressrun.models.content import ContentStatus, TaskStatus
 from pressrun.runs.records import finish_run
-from pressrun.services.accounts import grant_credits
+from pressrun.services.accounts import delete_site, grant_credits
 from pressrun.stages import content
 from pressrun.stages.common import WHOLE
 from tests.unit.stages.conftest import FlakyProvider, StageSite
@@ -274,3 +274,38 @@ async def test_answers_kept_for_a_batch_that_never_commits_go_when_the_run_ends(
     )
     assert kept_results(site) == []
     assert pending(site) == 2  # the tasks still wait: nothing was written
+
+
+async def test_a_site_whose_run_left_kept_answers_can_be_deleted(
+    site: StageSite, flaky: FlakyProvider
+) -> None:
+    site.task("First")
+    site.task("Second")
+    flaky.transient.add("Second")
+    with pytest.raises(Exception, match="503 for Second"):
+        await content.run_batch(site.deps, site.request(4))
+    # An attempt still in flight when its run ended keeps its answers after the run's end.
+    assert len(kept_results(site)) == 1
+    with transaction(site.sessions) as session:
+        owner = session.get(Site, site.site_id)
+        assert owner is not None
+        delete_site(session, owner)
+    assert kept_results(site) == []
+
+
+async def test_a_kept_answer_of_another_shape_is_asked_again(
+    site: StageSite, flaky: FlakyProvider
+) -> None:
+    first = site.task("First")
+    site.task("Second")
+    flaky.transient.add("Second")
+    with pytest.raises(Exception, match="503 for Second"):
+        await content.run_batch(site.deps, site.request(4))
+    # As an older release's attempt might have kept it.
+    with transaction(site.sessions) as session:
+        [kept] = session.exec(select(BatchItemResult).where(BatchItemResult.item_id == first)).all()
+        kept.output = {"output": {"headline": "not an article"}}
+    flaky.transient.clear()
+    result = await content.run_batch(site.deps, site.request(4))
+    assert result.created == 2
+    assert flaky.calls == ["First", "Second", "First", "Second"]

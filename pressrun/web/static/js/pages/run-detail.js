@@ -133,7 +133,7 @@ export async function runDetailPage({ site, params, signal, onDispose }) {
               ),
             ),
           )
-        : h('li', { class: 'muted' }, 'None: every item this run failed on has since been done.'),
+        : h('li', { class: 'muted' }, 'None: no failed item had its last failure in this run.'),
     );
   }
 
