@@ -233,6 +233,10 @@ class StageDelays(TypedDict):
     between_stage_delay: int
 
 
+# A run without the pauses between batches and stages: what a dev-server test waits for.
+NO_DELAYS: StageDelays = {"within_stage_delay": 0, "between_stage_delay": 0}
+
+
 FULL_BUDGETS: Budgets = {
     "stage_1_budget_pct": 100,
     "stage_2_budget_pct": 100,

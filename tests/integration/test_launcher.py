@@ -22,10 +22,8 @@ from pressrun.runs.control import start_run
 from pressrun.worker import WorkerFleet
 from pressrun.workflows.automation_run import AutomationRunWorkflow
 from pressrun.workflows.launcher import AutomationLauncherWorkflow
-from tests.conftest import FULL_BUDGETS, SiteConfig, SiteFactory, StageDelays
+from tests.conftest import FULL_BUDGETS, NO_DELAYS, SiteConfig, SiteFactory
 from tests.helpers import run_row
-
-NO_DELAYS: StageDelays = {"within_stage_delay": 0, "between_stage_delay": 0}
 
 
 async def launch(

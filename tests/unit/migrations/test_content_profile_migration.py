@@ -9,7 +9,7 @@ from sqlmodel import Session
 from pressrun.db import create_db_engine
 from pressrun.migrations.upgrade import downgrade, upgrade
 from pressrun.services.site_config import content_profile, writing_profile
-from tests.unit.migrations.test_item_failures_migration import Seed
+from tests.unit.migrations.seeding import Seed
 
 
 def test_sites_from_before_get_the_default_profile_and_the_downgrade_removes_it(
